@@ -1,0 +1,42 @@
+# The README's commands. Everything is installed from nothing into .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+
+.PHONY: demo test lint format bench neo4j-up neo4j-down clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+
+$(VENV)/.core-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e ".[dev]"
+	touch $@ $(VENV)/.core-installed
+
+## demo: load the bundled sample into an embedded store, analyze it, print the leaderboard
+demo: $(VENV)/.core-installed
+	$(VENV)/bin/graph-influence demo
+
+## test: the whole suite (lint, then pytest)
+test: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(PY) -Werror -c "import graph_influence"
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff format .
+
+## bench: pipeline benchmarks against networkx in the same process (not part of the tests)
+bench: $(VENV)/.dev-installed
+	$(PY) bench/pipeline.py --out bench/results/pipeline.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info graph-influence-demo.duckdb

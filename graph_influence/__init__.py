@@ -1,0 +1,68 @@
+"""graph-influence: Klout-style influence scores for social-graph snapshots.
+
+The data flow is ``snapshot files -> loaders -> store -> graph view -> algorithms -> scores ->
+store -> queries/exports``. The Python API mirrors the CLI::
+
+    import graph_influence as gi
+
+    store = gi.open_store("graph-influence.duckdb")
+    gi.load_snapshot(store, "path/to/snapshot")
+    result = gi.analyze(store, gi.AnalysisParams(half_life="7d"))
+    result.top(10)                     # DataFrame: id, influence, score, rank
+    store.top(10)                      # the same, from the store, for the latest run
+
+Heavy modules are imported on first use, so ``import graph_influence`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .algorithms.scaling import Calibration
+    from .analysis import AnalysisParams, AnalysisResult, analyze
+    from .exporting import export_scores
+    from .loaders import read_snapshot
+    from .loading import load_snapshot
+    from .sample_data import sample_path
+    from .stores import open_store
+
+__all__ = [
+    "AnalysisParams",
+    "AnalysisResult",
+    "Calibration",
+    "__version__",
+    "analyze",
+    "export_scores",
+    "load_snapshot",
+    "open_store",
+    "read_snapshot",
+    "sample_path",
+]
+
+_LAZY = {
+    "AnalysisParams": ".analysis",
+    "AnalysisResult": ".analysis",
+    "analyze": ".analysis",
+    "Calibration": ".algorithms.scaling",
+    "export_scores": ".exporting",
+    "load_snapshot": ".loading",
+    "open_store": ".stores",
+    "read_snapshot": ".loaders",
+    "sample_path": ".sample_data",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'graph_influence' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

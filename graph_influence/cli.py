@@ -1,0 +1,417 @@
+"""The ``graph-influence`` command line: a thin layer over the Python API.
+
+Data goes to stdout, progress and messages to stderr. Exit codes: 0 success, 1 user error (bad
+input, missing data: one line on stderr, no traceback), 2 usage error (unknown option).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph_influence._version import __version__
+from graph_influence.errors import GraphInfluenceError
+
+app = typer.Typer(
+    name="graph-influence",
+    help="Klout-style influence scores for social-graph snapshots.\n\n"
+    "Quick start: graph-influence load SNAPSHOT_DIR && graph-influence analyze && "
+    "graph-influence top",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class InfoFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class SnapshotFormat(StrEnum):
+    auto = "auto"
+    dir = "dir"
+    higgs = "higgs"
+    edgelist = "edgelist"
+
+
+class OnError(StrEnum):
+    fail = "fail"
+    skip = "skip"
+
+
+class Scale(StrEnum):
+    klout = "klout"
+    percentile = "percentile"
+    log = "log"
+    tweepcred = "tweepcred"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    json = "json"
+    jsonl = "jsonl"
+
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="GRAPH_INFLUENCE_STORE",
+        help="Store URL: PATH.duckdb (embedded, default ./graph-influence.duckdb).",
+        show_default=False,
+    ),
+]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def handle_errors(func):
+    """Turn library errors into one line on stderr and exit code 1 (the one place this happens)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except GraphInfluenceError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            _err("interrupted — the store is unchanged by the unfinished step")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"graph-influence {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Klout-style influence scores for social-graph snapshots."""
+
+
+def _open(store: str | None, *, read_only: bool = False):
+    from graph_influence.stores import open_store
+
+    return open_store(store, read_only=read_only)
+
+
+# --------------------------------------------------------------------------------------------
+@app.command()
+@handle_errors
+def load(
+    snapshot: Annotated[Path, typer.Argument(help="Snapshot directory, Higgs files or edge list.")],
+    store: StoreOption = None,
+    format: Annotated[
+        SnapshotFormat, typer.Option("--format", help="Input format (auto: guess from the path).")
+    ] = SnapshotFormat.auto,
+    on_error: Annotated[
+        OnError,
+        typer.Option("--on-error", help="fail: stop at the first bad row, store unchanged. "
+                     "skip: load good rows, write bad ones to a rejects file."),
+    ] = OnError.fail,
+    rejects: Annotated[
+        Path | None, typer.Option("--rejects", help="Rejects file for --on-error skip.")
+    ] = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option("--type", help="Allow an extra interaction type (repeatable)."),
+    ] = None,
+    edge_kind: Annotated[
+        str, typer.Option("--edge-kind", help="Edge lists: 'follow' or an interaction type.")
+    ] = "follow",
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Edge lists: column names in order, e.g. src,dst,ts."),
+    ] = None,
+    output: Annotated[
+        InfoFormat, typer.Option("--output", "-o", help="Report format.")
+    ] = InfoFormat.table,
+) -> None:
+    """Validate a snapshot and load it into the store (atomic; reloading adds nothing).
+
+    Example: graph-influence load ./snapshot --store net.duckdb --on-error skip
+    """
+    from graph_influence.loading import load_snapshot
+
+    with _open(store) as st:
+        summary, rejects_path = load_snapshot(
+            st, snapshot, format=format.value, on_error=on_error.value, rejects=rejects,
+            interaction_types=types or (), edge_kind=edge_kind,
+            columns=columns.split(",") if columns else None,
+        )
+        url = st.url
+    _print_load(summary, rejects_path, url, output.value)
+
+
+def _print_load(summary, rejects_path, url: str, fmt: str) -> None:
+    from graph_influence.formatting import write_json
+
+    if fmt == "json":
+        write_json({
+            "load_id": summary.load_id, "store": url, "source": summary.source,
+            "format": summary.format, "already_loaded_as": summary.already_loaded_as,
+            "tables": {k: vars(v) for k, v in summary.reports.items()},
+            "rejects_file": str(rejects_path) if rejects_path else None,
+            "seconds": summary.seconds,
+        })
+        return
+    out = sys.stdout
+    out.write(f"load {summary.load_id} into {url} ({summary.format}: {summary.source})\n")
+    for name, r in summary.reports.items():
+        if not r.read and not r.files:
+            continue
+        line = (f"  {name:<12} read {r.read:,} = loaded {r.loaded:,} + rejected {r.rejected:,}"
+                f"; new {r.new:,}")
+        extras = []
+        if r.self_loops:
+            extras.append(f"self-loops {r.self_loops:,} (kept, ignored by influence)")
+        if r.duplicates:
+            what = ("exact repeats kept as separate events" if name == "interactions"
+                    else "merged into one")
+            extras.append(f"duplicates {r.duplicates:,} ({what})")
+        if r.ignored_columns:
+            extras.append(f"ignored columns: {', '.join(r.ignored_columns)}")
+        out.write(line + ("; " + "; ".join(extras) if extras else "") + "\n")
+    if summary.already_loaded_as:
+        out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "
+                  "nothing was duplicated\n")
+    if rejects_path:
+        out.write(f"  rejected rows and reasons: {rejects_path}\n")
+
+
+def _parse_weights(weights: list[str] | None) -> dict[str, float]:
+    from graph_influence.schema import DEFAULT_INTERACTION_TYPES
+
+    out = dict(DEFAULT_INTERACTION_TYPES)
+    for item in weights or []:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip().lower()] = float(value)
+        except ValueError:
+            raise GraphInfluenceError(
+                f"cannot read --weight {item!r} — use TYPE=NUMBER, e.g. --weight retweet=1.5"
+            ) from None
+    return out
+
+
+@app.command()
+@handle_errors
+def analyze(
+    store: StoreOption = None,
+    damping: Annotated[float, typer.Option(help="PageRank damping factor in [0, 1).")] = 0.85,
+    tol: Annotated[float, typer.Option(help="Stop when the L1 change is below this.")] = 1e-6,
+    max_iter: Annotated[int, typer.Option("--max-iter", help="Maximum iterations.")] = 100,
+    half_life: Annotated[
+        str, typer.Option("--half-life", help="Interaction half-life (30d, 12h, none).")
+    ] = "30d",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Measure ages from this time; later events are ignored "
+                     "(default: the newest timestamp)."),
+    ] = None,
+    weight: Annotated[
+        list[str] | None,
+        typer.Option("--weight", help="Interaction type weight TYPE=W (repeatable)."),
+    ] = None,
+    follow_weight: Annotated[
+        float, typer.Option("--follow-weight", help="Weight of a follow edge.")
+    ] = 1.0,
+    concave: Annotated[
+        str, typer.Option(help="Diminishing returns of repeats: log1p, sqrt, linear.")
+    ] = "log1p",
+    scale: Annotated[Scale, typer.Option(help="0-100 scale.")] = Scale.klout,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="Reuse a saved calibration (comparable scores)."),
+    ] = None,
+    save_calibration: Annotated[
+        Path | None,
+        typer.Option("--save-calibration", help="Save this run's calibration to a file."),
+    ] = None,
+    top_k: Annotated[int, typer.Option("-k", "--top", help="Leaderboard size to print.")] = 10,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="Leaderboard format.")
+    ] = OutputFormat.table,
+) -> None:
+    """Compute influence (weighted PageRank) and 0-100 scores; keep the run in the store.
+
+    Example: graph-influence analyze --half-life 7d --weight retweet=2 --scale klout
+    """
+    from graph_influence.algorithms.scaling import Calibration
+    from graph_influence.analysis import AnalysisParams
+    from graph_influence.analysis import analyze as run_analysis
+
+    params = AnalysisParams(
+        damping=damping, tol=tol, max_iter=max_iter, half_life=half_life, as_of=as_of,
+        type_weights=_parse_weights(weight), follow_weight=follow_weight, concave=concave,
+        scale=scale.value,
+    )
+    cal = Calibration.load(calibration) if calibration else None
+    with _open(store) as st:
+        result = run_analysis(st, params, calibration=cal)
+    if save_calibration:
+        result.calibration.save(save_calibration)
+    run = result.run
+    _err(
+        f"run {run.run_id}: {run.n_users:,} users, {run.n_edges:,} weighted edges, "
+        f"{run.n_events:,} events as of {run.as_of}; converged in {run.iterations} iterations "
+        f"(L1 change {run.error:.2e})"
+    )
+    _write_top(result.top(top_k), output.value)
+
+
+def _write_top(frame, fmt: str) -> None:
+    from graph_influence.formatting import write_frame
+
+    frame = frame[["rank", "id", "score", "influence"]]
+    write_frame(frame, fmt, float_digits={"score": 1})
+
+
+@app.command()
+@handle_errors
+def top(
+    store: StoreOption = None,
+    k: Annotated[int, typer.Option("-k", "--top", help="How many users.", min=1)] = 10,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """Print the top influencers of the latest analysis.
+
+    Example: graph-influence top -k 20 --format json
+    """
+    with _open(store, read_only=True) as st:
+        frame = st.top(k, run_id=run)
+    _write_top(frame, output.value)
+
+
+@app.command()
+@handle_errors
+def info(
+    store: StoreOption = None,
+    output: Annotated[InfoFormat, typer.Option("--format", help="Output format.")] = (
+        InfoFormat.table
+    ),
+) -> None:
+    """Show what the store holds: counts, loads, and the last analysis.
+
+    Example: graph-influence info --format json
+    """
+    from graph_influence.formatting import write_json
+
+    with _open(store, read_only=True) as st:
+        data = st.info()
+    if output.value == "json":
+        write_json({**data, **data["counts"]})
+        return
+    out = sys.stdout
+    out.write(f"store      {data['store']}\n")
+    for name, count in data["counts"].items():
+        out.write(f"{name:<11}{count:,}\n")
+    lo, hi = data["time_range"]
+    out.write(f"time range {lo} .. {hi}\n")
+    out.write(f"loads      {len(data['loads'])}\n")
+    for ld in data["loads"]:
+        out.write(f"  {ld['load_id']}  {ld['status']:<9} {ld['format']:<9} {ld['source']}\n")
+    last = data["last_run"]
+    if last is None:
+        out.write("last run   none — run: graph-influence analyze\n")
+    else:
+        out.write(f"runs       {data['runs']}\n")
+        out.write(f"last run   {last.run_id} at {last.created_at}: {last.n_users:,} users, "
+                  f"converged={last.converged} in {last.iterations} iterations "
+                  f"(L1 change {last.error:.2e})\n")
+        params = ", ".join(f"{k}={v}" for k, v in sorted(last.params.items()))
+        out.write(f"parameters {params}\n")
+
+
+@app.command()
+@handle_errors
+def export(
+    out: Annotated[Path, typer.Argument(help="File to write.")],
+    store: StoreOption = None,
+    output: Annotated[
+        ExportFormat | None, typer.Option("--format", help="Default: from the file suffix.")
+    ] = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+) -> None:
+    """Export one row per user (id, influence, score, rank) of the latest analysis.
+
+    Example: graph-influence export scores.parquet
+    """
+    from graph_influence.exporting import export_scores
+
+    with _open(store, read_only=True) as st:
+        n = export_scores(st, out, format=output.value if output else None, run_id=run)
+    _err(f"wrote {n:,} users to {out}")
+
+
+@app.command()
+@handle_errors
+def demo(
+    store: Annotated[
+        Path, typer.Option("--store", help="Store file for the demo (recreated).")
+    ] = Path("graph-influence-demo.duckdb"),
+    k: Annotated[int, typer.Option("-k", "--top", help="Leaderboard size.")] = 10,
+) -> None:
+    """Load the bundled sample snapshot into a fresh embedded store, analyze it, show the top.
+
+    Example: graph-influence demo
+    """
+    from graph_influence.analysis import analyze as run_analysis
+    from graph_influence.loading import load_snapshot
+    from graph_influence.sample_data import sample_path
+    from graph_influence.stores import open_store
+
+    if store.suffix != ".duckdb":
+        raise GraphInfluenceError("the demo store must be a .duckdb file")
+    store.unlink(missing_ok=True)
+    with open_store(store) as st:
+        summary, _ = load_snapshot(st, sample_path())
+        _print_load(summary, None, st.url, "table")
+        result = run_analysis(st)
+    run = result.run
+    sys.stdout.write(
+        f"\nanalysis run {run.run_id}: {run.n_users:,} users, converged in {run.iterations} "
+        f"iterations; scale klout (median 40, 95th percentile 63)\n\n"
+    )
+    _write_top(result.top(k), "table")
+    sys.stdout.write(f"\nexplore further: graph-influence top --store {store} -k 20\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

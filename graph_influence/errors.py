@@ -1,0 +1,110 @@
+"""The exceptions graph-influence raises.
+
+Every error a user can cause derives from :class:`GraphInfluenceError`; the CLI turns these into a
+one-line message on stderr and exit code 1, without a traceback. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "GraphInfluenceError",
+    "SnapshotError",
+    "InputError",
+    "StoreError",
+    "StoreNotReadyError",
+    "PowerIterationFailedConvergence",
+    "CalibrationError",
+]
+
+
+class GraphInfluenceError(Exception):
+    """Base class for errors the user can fix (bad input, missing data, wrong options)."""
+
+
+class SnapshotError(GraphInfluenceError):
+    """A snapshot cannot be read: missing files, unknown format, unreadable table."""
+
+
+class InputError(SnapshotError):
+    """A row of a snapshot table is invalid.
+
+    Parameters
+    ----------
+    path : str
+        The file holding the row.
+    line : int or None
+        1-based physical line of the row in a text file (``None`` for Parquet).
+    column : int or None
+        1-based position of the offending column in the file (``None`` if the whole row is wrong).
+    column_name : str or None
+        Name of the offending column.
+    problem : str
+        What is wrong.
+    fix : str
+        What to do about it.
+    row : int or None
+        0-based record index (the row number for Parquet files).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        column: int | None,
+        problem: str,
+        fix: str,
+        *,
+        column_name: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.column_name = column_name
+        self.problem = problem
+        self.fix = fix
+        self.row = row
+        super().__init__(self.location + ": " + problem + " — " + fix)
+
+    @property
+    def location(self) -> str:
+        """``FILE:LINE:COLUMN`` (``FILE:row N:COLUMN`` for files without lines)."""
+        where = str(self.line) if self.line is not None else f"row {self.row}"
+        col = str(self.column) if self.column is not None else "1"
+        return f"{self.path}:{where}:{col}"
+
+
+class StoreError(GraphInfluenceError):
+    """The store cannot be opened, read or written."""
+
+
+class StoreNotReadyError(StoreError):
+    """The store lacks what a command needs (no data loaded, no analysis run yet)."""
+
+
+class CalibrationError(GraphInfluenceError):
+    """A calibration file is missing, unreadable or made for another scale."""
+
+
+class PowerIterationFailedConvergence(GraphInfluenceError):
+    """The power iteration did not reach the tolerance within ``max_iter`` iterations.
+
+    Parameters
+    ----------
+    num_iterations : int
+        Iterations run.
+    error : float
+        L1 change of the last iteration.
+    tol : float
+        Tolerance that was asked for.
+    """
+
+    def __init__(self, num_iterations: int, error: float, tol: float) -> None:
+        self.num_iterations = num_iterations
+        self.error = error
+        self.tol = tol
+        super().__init__(
+            f"power iteration failed to converge within {num_iterations} iterations "
+            f"(last L1 change {error:.3g} > tol {tol:.3g}) — raise --max-iter or --tol, "
+            f"or lower --damping"
+        )

@@ -1,0 +1,106 @@
+"""The store protocol: what every backend (embedded DuckDB, Neo4j) offers the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from graph_influence.graph_view import GraphView
+from graph_influence.loaders.snapshot import Snapshot
+from graph_influence.loaders.validate import TableReport
+
+__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store"]
+
+#: A progress callback: called with a short description of the stage starting now.
+STAGE = Callable[[str], None]
+
+
+@dataclass
+class LoadSummary:
+    """What a load did: its id, and per table the counts of :class:`TableReport`."""
+
+    load_id: str
+    source: str
+    format: str
+    fingerprint: str
+    reports: dict[str, TableReport]
+    already_loaded_as: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RunRecord:
+    """One analysis run as stored: parameters, convergence and what it ran on."""
+
+    params: dict
+    as_of: datetime | None
+    n_users: int
+    n_edges: int
+    n_events: int
+    iterations: int
+    error: float
+    converged: bool
+    calibration: dict
+    timings: dict = field(default_factory=dict)
+    run_id: int | None = None
+    created_at: datetime | None = None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A place snapshots are loaded into and results are kept.
+
+    Implementations: :class:`~graph_influence.stores.duckdb_store.DuckDBStore`.
+    """
+
+    backend: str
+
+    @property
+    def url(self) -> str: ...
+
+    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
+        """Add a validated snapshot atomically; rows already present are not duplicated."""
+        ...
+
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """Oldest and newest timestamp over all events, follows and posts."""
+        ...
+
+    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
+        """Integer-indexed arrays of the graph, interactions aggregated with time decay."""
+        ...
+
+    def write_run(
+        self, run: RunRecord, influence: np.ndarray, score: np.ndarray, rank: np.ndarray
+    ) -> int:
+        """Store a run and its per-user results (arrays indexed by uid); return the run id."""
+        ...
+
+    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        """The k best users of a run (default: the latest): rank, id, score, influence."""
+        ...
+
+    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
+        """Every user's id, influence, score and rank for a run (default: the latest)."""
+        ...
+
+    def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
+        """As :meth:`scores`, as an Arrow table (for fast export)."""
+        ...
+
+    def runs(self) -> list[RunRecord]:
+        """Every analysis run, oldest first."""
+        ...
+
+    def info(self) -> dict:
+        """Counts, loads and the last run."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,516 @@
+"""The embedded store: one DuckDB file.
+
+Tables (every data row carries the ``load_id`` that first brought it)::
+
+    users(uid, id, name, created_at, topics, attributes, load_id)
+    follows(src, dst, ts, load_id)                      -- src/dst are uids; one row per pair
+    interactions(src, dst, type, ts, post_id, topics, weight, seq, load_id)  -- one row per event
+    posts(id, author, ts, text, topics, load_id)
+    loads(load_id, source, format, fingerprint, started_at, finished_at, status, report)
+    runs(run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, error,
+         converged, calibration, timings)
+    scores(run_id, uid, influence, score, rank)
+
+A load is one transaction: it either lands whole or not at all. Rows are merged by natural key
+(users by id, follows by pair, posts by id, events by (src, dst, type, ts, post_id, seq) where
+``seq`` numbers exact repeats of an event within one load), so loading the same snapshot again
+adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from graph_influence.errors import StoreError, StoreNotReadyError
+from graph_influence.graph_view import GraphView
+from graph_influence.loaders.snapshot import Snapshot
+from graph_influence.schema import TABLE_ORDER
+
+from .base import STAGE, LoadSummary, RunRecord
+
+__all__ = ["SCHEMA_VERSION", "DuckDBStore"]
+
+SCHEMA_VERSION = 1
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS users (
+        uid INTEGER NOT NULL, id VARCHAR NOT NULL, name VARCHAR, created_at TIMESTAMP,
+        topics VARCHAR, attributes VARCHAR, load_id VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS follows (
+        src INTEGER NOT NULL, dst INTEGER NOT NULL, ts TIMESTAMP, load_id VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS interactions (
+        src INTEGER NOT NULL, dst INTEGER NOT NULL, type VARCHAR NOT NULL, ts TIMESTAMP,
+        post_id VARCHAR, topics VARCHAR, weight DOUBLE NOT NULL, seq INTEGER NOT NULL,
+        load_id VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS posts (
+        id VARCHAR NOT NULL, author INTEGER NOT NULL, ts TIMESTAMP, text VARCHAR,
+        topics VARCHAR, load_id VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS loads (
+        load_id VARCHAR PRIMARY KEY, source VARCHAR, format VARCHAR, fingerprint VARCHAR,
+        started_at TIMESTAMP, finished_at TIMESTAMP, status VARCHAR, report VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id INTEGER PRIMARY KEY, created_at TIMESTAMP, params VARCHAR, as_of TIMESTAMP,
+        n_users BIGINT, n_edges BIGINT, n_events BIGINT, iterations INTEGER, error DOUBLE,
+        converged BOOLEAN, calibration VARCHAR, timings VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS scores (
+        run_id INTEGER NOT NULL, uid INTEGER NOT NULL, influence DOUBLE NOT NULL,
+        score DOUBLE NOT NULL, rank BIGINT NOT NULL)""",
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_load_id() -> str:
+    """A sortable, unique load id: ``YYYYmmddTHHMMSS-<8 hex>``."""
+    return _now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+class DuckDBStore:
+    """The embedded store in a DuckDB file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (created if missing).
+    read_only : bool, optional
+        Open without write access (several readers may share the file).
+    """
+
+    backend = "duckdb"
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreNotReadyError(
+                f"no store at {self.path} — load a snapshot first: graph-influence load SNAPSHOT"
+            )
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"{self.path} is not a graph-influence store (DuckDB could not open it: {exc})"
+            ) from exc
+        if not read_only:
+            self._create_schema()
+        self._check_schema()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"duckdb://{self.path}"
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> DuckDBStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _create_schema(self) -> None:
+        for ddl in _DDL:
+            self.con.execute(ddl)
+        self.con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
+            [str(SCHEMA_VERSION)],
+        )
+
+    def _check_schema(self) -> None:
+        try:
+            rows = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchall()
+            row = rows[0] if rows else None
+        except duckdb.CatalogException as exc:
+            raise StoreError(
+                f"{self.path} is a DuckDB file but not a graph-influence store"
+            ) from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has store schema version {row and row[0]}, this graph-influence "
+                f"reads version {SCHEMA_VERSION} — load the snapshot into a new store"
+            )
+
+    # -- loading -------------------------------------------------------------------------
+    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
+        """Merge a validated snapshot into the store in one transaction.
+
+        Parameters
+        ----------
+        snapshot : Snapshot
+            From :func:`graph_influence.loaders.read_snapshot`.
+        stage : callable, optional
+            Called with the name of each stage as it starts (for progress display).
+
+        Returns
+        -------
+        LoadSummary
+            The load id and, per table, rows read/loaded/rejected/new, self-loops, duplicates.
+        """
+        stage = stage or (lambda _s: None)
+        t0 = time.perf_counter()
+        load_id = new_load_id()
+        previous = self.con.execute(
+            "SELECT load_id FROM loads WHERE fingerprint = ? AND status = 'complete' "
+            "ORDER BY started_at LIMIT 1",
+            [snapshot.fingerprint],
+        ).fetchall()
+        previous = previous[0] if previous else None
+        reports = snapshot.reports
+        con = self.con
+        staged = []
+        for name in TABLE_ORDER:
+            table = snapshot.tables[name]
+            table = table.append_column("_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+            view = f"s_{name}"
+            con.register(view, table)
+            staged.append(view)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(
+                "INSERT INTO loads VALUES (?, ?, ?, ?, ?, NULL, 'running', NULL)",
+                [load_id, snapshot.source, snapshot.format, snapshot.fingerprint, _now()],
+            )
+            stage("store: users")
+            self._merge_users(load_id, reports)
+            stage("store: follows")
+            self._merge_follows(load_id, reports)
+            stage("store: interactions")
+            self._merge_interactions(load_id, reports)
+            stage("store: posts")
+            self._merge_posts(load_id, reports)
+            report_json = json.dumps({k: vars(v) for k, v in reports.items()})
+            con.execute(
+                "UPDATE loads SET finished_at = ?, status = 'complete', report = ? "
+                "WHERE load_id = ?",
+                [_now(), report_json, load_id],
+            )
+            stage("store: commit")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for view in staged:
+                con.unregister(view)
+            con.execute("DROP TABLE IF EXISTS temp.staged_follows")
+            con.execute("DROP TABLE IF EXISTS temp.staged_events")
+        return LoadSummary(
+            load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
+            already_loaded_as=previous[0] if previous else None,
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _count(self, sql: str, params: list | None = None) -> int:
+        return int(self.con.execute(sql, params or []).fetchall()[0][0])
+
+    def _merge_users(self, load_id: str, reports: dict) -> None:
+        con = self.con
+        before = self._count("SELECT count(*) FROM users")
+        con.execute(
+            """
+            INSERT INTO users (uid, id, load_id)
+            SELECT (SELECT coalesce(max(uid) + 1, 0) FROM users)
+                   + row_number() OVER (ORDER BY id) - 1, id, ?
+            FROM (
+                SELECT id FROM s_users UNION SELECT src FROM s_follows
+                UNION SELECT dst FROM s_follows UNION SELECT src FROM s_interactions
+                UNION SELECT dst FROM s_interactions UNION SELECT author FROM s_posts
+            ) AS seen
+            WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = seen.id)
+            """,
+            [load_id],
+        )
+        users = reports["users"]
+        users.new = self._count("SELECT count(*) FROM users") - before
+        users.duplicates = self._count("SELECT count(*) - count(DISTINCT id) FROM s_users")
+        # Attributes from the users table: the last row of an id wins; absent values keep old.
+        con.execute(
+            """
+            UPDATE users SET
+                name = coalesce(s.name, users.name),
+                created_at = coalesce(s.created_at, users.created_at),
+                topics = coalesce(s.topics, users.topics),
+                attributes = coalesce(s.attributes, users.attributes)
+            FROM (
+                SELECT * FROM s_users
+                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row DESC) = 1
+            ) AS s
+            WHERE users.id = s.id
+            """
+        )
+
+    def _merge_follows(self, load_id: str, reports: dict) -> None:
+        con = self.con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE staged_follows AS
+            SELECT a.uid AS src, b.uid AS dst, min(s.ts) AS ts, count(*) AS n
+            FROM s_follows s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
+            GROUP BY a.uid, b.uid
+            """
+        )
+        r = reports["follows"]
+        r.duplicates, r.self_loops = (int(v or 0) for v in con.execute(
+            "SELECT sum(n) - count(*), count(*) FILTER (WHERE src = dst) FROM staged_follows"
+        ).fetchall()[0])
+        before = self._count("SELECT count(*) FROM follows")
+        anti = "" if before == 0 else (
+            "WHERE NOT EXISTS (SELECT 1 FROM follows f WHERE f.src = s.src AND f.dst = s.dst)"
+        )
+        con.execute(
+            f"INSERT INTO follows SELECT s.src, s.dst, s.ts, ? FROM staged_follows s {anti}",
+            [load_id],
+        )
+        r.new = self._count("SELECT count(*) FROM follows") - before
+
+    def _merge_interactions(self, load_id: str, reports: dict) -> None:
+        con = self.con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE staged_events AS
+            SELECT a.uid AS src, b.uid AS dst, s.type, s.ts, s.post_id, s.topics, s.weight,
+                   (row_number() OVER (
+                       PARTITION BY a.uid, b.uid, s.type, s.ts, s.post_id ORDER BY s._row
+                   ) - 1)::INTEGER AS seq
+            FROM s_interactions s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
+            """
+        )
+        r = reports["interactions"]
+        r.duplicates, r.self_loops = (int(v or 0) for v in con.execute(
+            "SELECT count(*) FILTER (WHERE seq > 0), count(*) FILTER (WHERE src = dst) "
+            "FROM staged_events"
+        ).fetchall()[0])
+        before = self._count("SELECT count(*) FROM interactions")
+        anti = "" if before == 0 else """
+            WHERE NOT EXISTS (
+                SELECT 1 FROM interactions i
+                WHERE i.src = s.src AND i.dst = s.dst AND i.type = s.type AND i.seq = s.seq
+                  AND i.ts IS NOT DISTINCT FROM s.ts AND i.post_id IS NOT DISTINCT FROM s.post_id
+            )"""
+        con.execute(
+            "INSERT INTO interactions SELECT s.src, s.dst, s.type, s.ts, s.post_id, s.topics, "
+            f"s.weight, s.seq, ? FROM staged_events s {anti}",
+            [load_id],
+        )
+        r.new = self._count("SELECT count(*) FROM interactions") - before
+
+    def _merge_posts(self, load_id: str, reports: dict) -> None:
+        con = self.con
+        r = reports["posts"]
+        r.duplicates = self._count("SELECT count(*) - count(DISTINCT id) FROM s_posts")
+        before = self._count("SELECT count(*) FROM posts")
+        con.execute(
+            """
+            INSERT INTO posts
+            SELECT s.id, a.uid, s.ts, s.text, s.topics, ?
+            FROM (SELECT * FROM s_posts
+                  QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row) = 1) s
+            JOIN users a ON a.id = s.author
+            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = s.id)
+            """,
+            [load_id],
+        )
+        r.new = self._count("SELECT count(*) FROM posts") - before
+
+    # -- graph view ----------------------------------------------------------------------
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        return self.con.execute(
+            """
+            SELECT min(lo), max(hi) FROM (
+                SELECT min(ts) AS lo, max(ts) AS hi FROM interactions
+                UNION ALL SELECT min(ts), max(ts) FROM follows
+                UNION ALL SELECT min(ts), max(ts) FROM posts)
+            """
+        ).fetchall()[0]
+
+    def graph_view(
+        self, *, as_of: datetime | None, half_life_seconds: float | None
+    ) -> GraphView:
+        con = self.con
+        n = self._count("SELECT count(*) FROM users")
+        if n == 0:
+            raise StoreNotReadyError(
+                f"the store {self.url} is empty — load a snapshot first: "
+                "graph-influence load SNAPSHOT"
+            )
+        ids = con.sql("SELECT id FROM users ORDER BY uid").to_arrow_table()["id"]
+        ids = ids.to_numpy()
+        follows = con.execute(
+            "SELECT src, dst FROM follows WHERE src <> dst AND (ts IS NULL OR ts <= ?::TIMESTAMP "
+            "OR ?::TIMESTAMP IS NULL)",
+            [as_of, as_of],
+        ).fetchnumpy()
+        type_names = [r[0] for r in con.execute(
+            "SELECT DISTINCT type FROM interactions ORDER BY type"
+        ).fetchall()]
+        hl = half_life_seconds
+        agg = con.execute(
+            """
+            SELECT src, dst, (list_position(?::VARCHAR[], type) - 1)::INTEGER AS type_code,
+                   count(*) AS n,
+                   sum(weight * CASE
+                       WHEN ts IS NULL OR ?::DOUBLE IS NULL OR ?::TIMESTAMP IS NULL THEN 1.0
+                       ELSE exp(-ln(2.0) * ((epoch_us(?::TIMESTAMP) - epoch_us(ts)) / 1e6)
+                                / ?::DOUBLE)
+                   END) AS decayed
+            FROM interactions
+            WHERE src <> dst AND (ts IS NULL OR ?::TIMESTAMP IS NULL OR ts <= ?::TIMESTAMP)
+            GROUP BY src, dst, type
+            ORDER BY src, dst, type_code
+            """,
+            [type_names, hl, as_of, as_of, hl, as_of, as_of],
+        ).fetchnumpy()
+        return GraphView(
+            ids=ids,
+            follow_src=np.asarray(follows["src"], dtype=np.int64),
+            follow_dst=np.asarray(follows["dst"], dtype=np.int64),
+            inter_src=np.asarray(agg["src"], dtype=np.int64),
+            inter_dst=np.asarray(agg["dst"], dtype=np.int64),
+            inter_type=np.asarray(agg["type_code"], dtype=np.int64),
+            inter_count=np.asarray(agg["n"], dtype=np.int64),
+            inter_decayed=np.asarray(agg["decayed"], dtype=np.float64),
+            type_names=type_names,
+            as_of=as_of,
+            half_life_seconds=hl,
+        )
+
+    # -- results -------------------------------------------------------------------------
+    def write_run(
+        self, run: RunRecord, influence: np.ndarray, score: np.ndarray, rank: np.ndarray
+    ) -> int:
+        con = self.con
+        n = len(influence)
+        results = pa.table({
+            "uid": pa.array(np.arange(n, dtype=np.int32)),
+            "influence": pa.array(np.asarray(influence, dtype=np.float64)),
+            "score": pa.array(np.asarray(score, dtype=np.float64)),
+            "rank": pa.array(np.asarray(rank, dtype=np.int64)),
+        })
+        con.register("s_results", results)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            run_id = self._count("SELECT coalesce(max(run_id), 0) + 1 FROM runs")
+            created = _now()
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, created, json.dumps(run.params, sort_keys=True), run.as_of,
+                 run.n_users, run.n_edges, run.n_events, run.iterations, run.error,
+                 run.converged, json.dumps(run.calibration), json.dumps(run.timings)],
+            )
+            con.execute(
+                "INSERT INTO scores SELECT ?, uid, influence, score, rank FROM s_results "
+                "ORDER BY rank, uid",
+                [run_id],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("s_results")
+        run.run_id = run_id
+        run.created_at = created
+        return run_id
+
+    def _run_id(self, run_id: int | None) -> int:
+        if run_id is None:
+            row = self.con.execute("SELECT max(run_id) FROM runs").fetchall()[0]
+            if row[0] is None:
+                raise StoreNotReadyError(
+                    f"no analysis in {self.url} yet — run: graph-influence analyze"
+                )
+            return int(row[0])
+        if not self.con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchall():
+            raise StoreNotReadyError(f"no run {run_id} in {self.url} — see graph-influence info")
+        return run_id
+
+    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        rid = self._run_id(run_id)
+        return self.con.execute(
+            """
+            SELECT s.rank, u.id, s.score, s.influence
+            FROM scores s JOIN users u USING (uid)
+            WHERE s.run_id = $rid AND s.rank <= (
+                SELECT max(rank) FROM (
+                    SELECT rank FROM scores WHERE run_id = $rid ORDER BY rank LIMIT $k))
+            ORDER BY s.rank, u.id
+            LIMIT $k
+            """,
+            {"rid": rid, "k": k},
+        ).fetchdf()
+
+    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
+        return self.scores_arrow(run_id=run_id).to_pandas()
+
+    def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
+        """Every user's id, influence, score and rank for a run, ordered by rank then id."""
+        rid = self._run_id(run_id)
+        return self.con.sql(
+            "SELECT u.id, s.influence, s.score, s.rank FROM scores s JOIN users u USING (uid) "
+            "WHERE s.run_id = $rid ORDER BY s.rank, u.id",
+            params={"rid": rid},
+        ).to_arrow_table()
+
+    def runs(self) -> list[RunRecord]:
+        rows = self.con.execute(
+            "SELECT run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, "
+            "error, converged, calibration, timings FROM runs ORDER BY run_id"
+        ).fetchall()
+        return [
+            RunRecord(
+                params=json.loads(r[2]), as_of=r[3], n_users=r[4], n_edges=r[5], n_events=r[6],
+                iterations=r[7], error=r[8], converged=r[9], calibration=json.loads(r[10]),
+                timings=json.loads(r[11]), run_id=r[0], created_at=r[1],
+            )
+            for r in rows
+        ]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per data table."""
+        return {
+            name: self._count(f"SELECT count(*) FROM {name}")  # names from the fixed TABLE_ORDER
+            for name in TABLE_ORDER
+        }
+
+    def loads(self) -> list[dict]:
+        rows = self.con.execute(
+            "SELECT load_id, source, format, fingerprint, started_at, finished_at, status, report "
+            "FROM loads ORDER BY started_at, load_id"
+        ).fetchall()
+        keys = ("load_id", "source", "format", "fingerprint", "started_at", "finished_at",
+                "status", "report")
+        out = []
+        for r in rows:
+            d = dict(zip(keys, r, strict=True))
+            d["report"] = json.loads(d["report"]) if d["report"] else None
+            out.append(d)
+        return out
+
+    def info(self) -> dict:
+        runs = self.runs()
+        lo, hi = self.time_range()
+        return {
+            "store": self.url,
+            "backend": self.backend,
+            "counts": self.counts(),
+            "time_range": [lo, hi],
+            "loads": self.loads(),
+            "runs": len(runs),
+            "last_run": runs[-1] if runs else None,
+        }

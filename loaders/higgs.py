@@ -1,0 +1,118 @@
+"""SNAP Higgs-Twitter adapter.
+
+Files (https://snap.stanford.edu/data/higgs-twitter.html; De Domenico et al., Sci. Rep. 3, 2980):
+
+- ``higgs-activity_time.txt[.gz]``: ``userA userB timestamp type`` per event, ``type`` in
+  ``RT`` (retweet), ``MT`` (mention), ``RE`` (reply). userA acted on userB, so attention flows
+  from A to B: the event becomes an interaction ``src=A, dst=B``.
+- ``higgs-{retweet,reply,mention}_network.edgelist[.gz]``: ``userA userB weight`` aggregations
+  of the activity file, loaded as interactions of that type with ``weight`` = count (no time).
+  They are read only when the activity file is absent, since they repeat it.
+- ``higgs-social_network.edgelist[.gz]``: ``userA userB``, A follows B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_influence.errors import SnapshotError
+from graph_influence.loaders.files import RawTable, read_delimited
+from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
+
+__all__ = ["HIGGS_TYPES", "find_higgs_files", "is_higgs", "read_higgs"]
+
+#: Activity codes of the Higgs file and the interaction types they become.
+HIGGS_TYPES = {"RT": "retweet", "MT": "mention", "RE": "reply"}
+
+_LAYERS = {"retweet": "retweet", "reply": "reply", "mention": "mention"}
+
+
+def _match(path: Path, stem: str) -> bool:
+    name = path.name.lower()
+    return name in (stem, stem + ".gz")
+
+
+def find_higgs_files(path: Path) -> dict[str, Path]:
+    """Higgs files under ``path`` (a directory or one file), keyed by role."""
+    candidates = sorted(path.iterdir()) if path.is_dir() else [path]
+    found: dict[str, Path] = {}
+    for p in candidates:
+        if _match(p, "higgs-activity_time.txt"):
+            found["activity"] = p
+        elif _match(p, "higgs-social_network.edgelist"):
+            found["social"] = p
+        else:
+            for layer in _LAYERS:
+                if _match(p, f"higgs-{layer}_network.edgelist"):
+                    found[layer] = p
+    return found
+
+
+def is_higgs(path: Path) -> bool:
+    """Whether ``path`` is a Higgs file or a directory holding some."""
+    return bool(find_higgs_files(path)) if path.exists() else False
+
+
+def _map_activity(raw: RawTable) -> RawTable:
+    codes = raw.table.column("type").combine_chunks()
+    mapped = codes
+    for code, name in HIGGS_TYPES.items():
+        mapped = pc.if_else(pc.equal(codes, code), pa.scalar(name), mapped)
+    raw.table = raw.table.set_column(raw.header.index("type"), "type", mapped)
+    return raw
+
+
+def _with_type(type_name: str):
+    def add_type(raw: RawTable) -> RawTable:
+        column = pa.repeat(pa.scalar(type_name, pa.string()), raw.table.num_rows)
+        raw.table = raw.table.append_column("type", column)
+        raw.header = [*raw.header, "type"]
+        return raw
+
+    return add_type
+
+
+def read_higgs(
+    path: Path, *, on_error: str = "fail", interaction_types: Iterable[str] = ()
+) -> Snapshot:
+    """Read SNAP Higgs-Twitter files from a directory or a single file.
+
+    Parameters
+    ----------
+    path : Path
+        A directory holding ``higgs-*`` files, or one of them.
+    on_error : {"fail", "skip"}, optional
+        What to do with a bad record.
+    interaction_types : iterable of str, optional
+        Extra interaction types to allow.
+
+    Returns
+    -------
+    Snapshot
+    """
+    files = find_higgs_files(path)
+    if not files:
+        raise SnapshotError(
+            f"{path}: no Higgs files found — expected higgs-activity_time.txt[.gz] or "
+            "higgs-{retweet,reply,mention,social}_network.edgelist[.gz]"
+        )
+    builder = SnapshotBuilder(str(path), "higgs", on_error=on_error,
+                              interaction_types=interaction_types)
+    if "social" in files:
+        builder.add("follows", read_delimited(files["social"], column_names=["src", "dst"],
+                                              delimiter=" "))
+    if "activity" in files:
+        raw = read_delimited(files["activity"], column_names=["src", "dst", "ts", "type"],
+                             delimiter=" ")
+        builder.add("interactions", raw, transform=_map_activity)
+    else:
+        for layer, type_name in _LAYERS.items():
+            if layer in files:
+                raw = read_delimited(files[layer], column_names=["src", "dst", "weight"],
+                                     delimiter=" ")
+                builder.add("interactions", raw, transform=_with_type(type_name))
+    return builder.build()

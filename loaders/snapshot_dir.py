@@ -1,0 +1,77 @@
+"""The snapshot directory format (DESIGN.md §3): users, follows, interactions, posts.
+
+Each table is a file ``NAME.csv``, ``NAME.csv.gz``, ``NAME.parquet`` or ``NAME.jsonl`` in the
+directory, or a folder ``NAME/`` of such part files (read in name order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from graph_influence.errors import SnapshotError
+from graph_influence.loaders.files import SUFFIXES, read_table_file, table_suffix
+from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
+from graph_influence.schema import TABLE_ORDER
+
+__all__ = ["find_table_files", "is_snapshot_dir", "read_snapshot_dir"]
+
+
+def find_table_files(directory: Path) -> dict[str, list[Path]]:
+    """Map each table name to its files in ``directory`` (empty lists for absent tables)."""
+    found: dict[str, list[Path]] = {name: [] for name in TABLE_ORDER}
+    for entry in sorted(directory.iterdir()):
+        suffix = table_suffix(entry)
+        if entry.is_file() and suffix:
+            stem = entry.name[: -len(suffix)]
+            if stem in found:
+                found[stem].append(entry)
+        elif entry.is_dir() and entry.name in found:
+            found[entry.name] += sorted(p for p in entry.iterdir() if table_suffix(p))
+    return found
+
+
+def is_snapshot_dir(path: Path) -> bool:
+    """Whether ``path`` is a directory holding at least one snapshot table."""
+    return path.is_dir() and any(find_table_files(path).values())
+
+
+def read_snapshot_dir(
+    directory: Path, *, on_error: str = "fail", interaction_types: Iterable[str] = ()
+) -> Snapshot:
+    """Read and validate a snapshot directory.
+
+    Parameters
+    ----------
+    directory : Path
+        The snapshot directory.
+    on_error : {"fail", "skip"}, optional
+        What to do with a bad record (see :func:`graph_influence.loaders.read_snapshot`).
+    interaction_types : iterable of str, optional
+        Interaction types allowed besides the defaults.
+
+    Returns
+    -------
+    Snapshot
+
+    Raises
+    ------
+    SnapshotError
+        If the directory holds no table.
+    InputError
+        On the first bad record in ``fail`` mode.
+    """
+    files = find_table_files(directory)
+    if not any(files.values()):
+        expected = ", ".join(f"{t}.csv" for t in TABLE_ORDER)
+        raise SnapshotError(
+            f"{directory}: no snapshot tables found — expected files such as {expected} "
+            f"(suffixes {', '.join(SUFFIXES)})"
+        )
+    builder = SnapshotBuilder(
+        str(directory), "dir", on_error=on_error, interaction_types=interaction_types
+    )
+    for name in TABLE_ORDER:
+        for path in files[name]:
+            builder.add(name, read_table_file(path))
+    return builder.build()

@@ -1,0 +1,422 @@
+"""Validate and normalise a raw table into the snapshot schema (``graph_influence.schema``).
+
+Every check is vectorised: it yields a boolean mask of bad records. In ``fail`` mode the earliest
+bad record raises :class:`~graph_influence.errors.InputError` with its file, line and column; in
+``skip`` mode bad records go to a rejects table with their reasons and the rest is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_influence.errors import InputError
+from graph_influence.loaders.files import RawTable
+from graph_influence.schema import ColumnSpec, TableSpec
+
+__all__ = [
+    "REJECT_COLUMNS",
+    "TableReport",
+    "ValidatedTable",
+    "empty_table",
+    "parse_timestamps",
+    "validate_table",
+]
+
+#: Columns of the rejects file written by ``--on-error skip``.
+REJECT_COLUMNS = ("table", "file", "line", "column", "reason", "record")
+
+#: Epoch values above this are almost surely milliseconds (year 5138 in seconds).
+_MAX_EPOCH_SECONDS = 1e11
+
+
+@dataclass
+class TableReport:
+    """What happened to one table of a load.
+
+    ``read = loaded + rejected`` always holds. ``self_loops`` and ``duplicates`` are filled in by
+    the store, which also says how many rows were ``new`` (the rest were already there).
+    """
+
+    table: str
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    new: int = 0
+    self_loops: int = 0
+    duplicates: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def add(self, other: TableReport) -> None:
+        """Merge the counts of another file of the same table."""
+        self.files += other.files
+        self.read += other.read
+        self.loaded += other.loaded
+        self.rejected += other.rejected
+        self.ignored_columns = sorted(set(self.ignored_columns) | set(other.ignored_columns))
+
+
+@dataclass
+class ValidatedTable:
+    """A normalised table, the rejected records (skip mode) and the counts."""
+
+    table: pa.Table
+    rejects: pa.Table
+    report: TableReport
+
+
+@dataclass
+class _Check:
+    column: str
+    bad: np.ndarray  # bool mask over records
+    reason: pa.Array | str  # per-record reason, or one reason for all
+    fix: str
+
+
+def _strings(column: pa.ChunkedArray) -> pa.Array:
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
+        arr = arr.cast(pa.string())
+    return arr.cast(pa.string()).fill_null("")
+
+
+def _mask(arr: pa.Array) -> np.ndarray:
+    return np.asarray(arr.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _quoted(prefix: str, values: pa.Array, suffix: str = "") -> pa.Array:
+    shown = pc.utf8_slice_codeunits(values, 0, 60)
+    return pc.binary_join_element_wise(prefix, shown, suffix, "")
+
+
+def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+    blank = _mask(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0))
+    what = f" ({spec.help})" if spec.help else ""
+    return values, [_Check(spec.name, blank, f"empty {spec.name}",
+                           f"give every row a non-empty {spec.name}{what}")]
+
+
+def _check_type(
+    spec: ColumnSpec, values: pa.Array, known: frozenset[str]
+) -> tuple[pa.Array, list[_Check]]:
+    norm = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    empty = _mask(pc.equal(pc.utf8_length(norm), 0))
+    unknown = ~_mask(pc.is_in(norm, value_set=pa.array(sorted(known), pa.string()))) & ~empty
+    allowed = ", ".join(sorted(known))
+    return norm, [
+        _Check(spec.name, empty, "empty interaction type", f"use one of: {allowed}"),
+        _Check(spec.name, unknown, _quoted("unknown interaction type '", values, "'"),
+               f"use one of: {allowed}; or declare it when loading with --type NAME"),
+    ]
+
+
+def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Parse ISO-8601 or epoch-second strings (or native timestamps/numbers).
+
+    Whole-column Arrow casts are tried first; pandas handles the mixed or unusual cases.
+
+    Returns
+    -------
+    (timestamps, bad, millis)
+        A ``timestamp[us]`` array (UTC, null where empty or bad), a mask of unparseable values,
+        and a mask of epoch values that look like milliseconds.
+    """
+    n = len(values)
+    if pa.types.is_timestamp(values.type):
+        if values.type.tz is not None:
+            values = values.cast(pa.timestamp(values.type.unit, tz="UTC")).cast(
+                pa.timestamp(values.type.unit)
+            )
+        return values.cast(pa.timestamp("us")), np.zeros(n, bool), np.zeros(n, bool)
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        values = values.cast(pa.string())
+    text = pc.utf8_trim_whitespace(values.fill_null(""))
+    empty_arr = pc.equal(pc.utf8_length(text), 0)
+    empty = _mask(empty_arr)
+    text = pc.if_else(empty_arr, pa.scalar(None, pa.string()), text)
+    no_bad = np.zeros(n, dtype=bool)
+    try:  # all epoch seconds
+        epoch = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        epoch = np.where(empty, 0.0, epoch)
+        millis = np.abs(epoch) > _MAX_EPOCH_SECONDS
+        micros = np.round(np.where(millis, 0.0, epoch) * 1e6).astype(np.int64)
+        valid = ~(empty | millis)
+        return _ts(micros, valid), no_bad, millis
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:  # all ISO-8601 that Arrow reads
+        ts = text.cast(pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+        return ts, no_bad, no_bad.copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+    epoch = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    numeric = np.isfinite(epoch)
+    millis = numeric & (np.abs(epoch) > _MAX_EPOCH_SECONDS)
+    micros = np.zeros(n, dtype=np.int64)
+    ok_num = numeric & ~millis
+    micros[ok_num] = np.round(epoch[ok_num] * 1e6).astype(np.int64)
+    need_iso = ~numeric & ~empty
+    bad = np.zeros(n, dtype=bool)
+    if need_iso.any():
+        parsed = pd.to_datetime(series[need_iso], utc=True, format="ISO8601", errors="coerce")
+        ok = parsed.notna().to_numpy()
+        idx = np.flatnonzero(need_iso)
+        stamps = parsed[ok].dt.tz_localize(None).to_numpy().astype("datetime64[us]")
+        micros[idx[ok]] = stamps.astype(np.int64)
+        bad[idx[~ok]] = True
+    return _ts(micros, ~(empty | bad | millis)), bad, millis
+
+
+def _ts(micros: np.ndarray, valid: np.ndarray) -> pa.Array:
+    return pa.array(micros, type=pa.int64(), mask=~valid).cast(pa.timestamp("us"))
+
+
+def _check_ts(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+    ts, bad, millis = parse_timestamps(values)
+    shown = values if pa.types.is_string(values.type) else values.cast(pa.string())
+    return ts, [
+        _Check(spec.name, bad, _quoted("cannot read timestamp '", shown, "'"),
+               "use ISO-8601 (2024-05-01T12:00:00Z) or epoch seconds"),
+        _Check(spec.name, millis, _quoted("timestamp '", shown, "' looks like milliseconds"),
+               "give epoch seconds (divide by 1000) or ISO-8601"),
+    ]
+
+
+def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        num = values.cast(pa.float64()).fill_null(1.0).to_numpy(zero_copy_only=False)
+        text = values.cast(pa.string()).fill_null("")
+    else:
+        text = pc.utf8_trim_whitespace(values.fill_null(""))
+        empty_arr = pc.equal(pc.utf8_length(text), 0)
+        empty = _mask(empty_arr)
+        try:  # one vectorised cast when every value is a number
+            nullable = pc.if_else(empty_arr, pa.scalar(None, pa.string()), text)
+            num = np.array(nullable.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+            num = np.array(pd.to_numeric(series, errors="coerce").to_numpy(dtype=float))
+        num[empty] = 1.0
+    bad = ~np.isfinite(num) | (num < 0)
+    num = np.where(bad, 0.0, num)
+    return pa.array(num, pa.float64()), [
+        _Check(spec.name, bad, _quoted("weight '", text, "' is not a finite number >= 0"),
+               "give a number >= 0, or leave the field empty for 1")
+    ]
+
+
+def _check_str(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+    empty = pc.equal(pc.utf8_length(values), 0)
+    return pc.if_else(empty, pa.scalar(None, pa.string()), values), []
+
+
+def _attributes_json(table: pa.Table, names: list[str]) -> pa.Array:
+    """One JSON object per row holding the extra (unknown) user columns."""
+    import duckdb
+
+    struct = pa.StructArray.from_arrays(
+        [_strings(table.column(n)) for n in names], names=names
+    )
+    con = duckdb.connect()
+    try:
+        con.register("extra", pa.table({"a": struct}))
+        return con.sql("SELECT to_json(a)::VARCHAR AS j FROM extra").to_arrow_table()[
+            "j"
+        ].combine_chunks()
+    finally:
+        con.close()
+
+
+def _record_text(raw: RawTable, rows: np.ndarray) -> pa.Array:
+    cols = [_strings(raw.table.column(c)).take(pa.array(rows)) for c in raw.header]
+    if not cols:
+        return pa.array([""] * len(rows), pa.string())
+    return pc.binary_join_element_wise(*cols, raw.delimiter if raw.kind == "csv" else ",")
+
+
+def validate_table(
+    raw: RawTable,
+    spec: TableSpec,
+    *,
+    on_error: str = "fail",
+    interaction_types: frozenset[str] = frozenset(),
+) -> ValidatedTable:
+    """Check every record of ``raw`` against ``spec`` and normalise the good ones.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The table as read from its file.
+    spec : TableSpec
+        The snapshot table it holds.
+    on_error : {"fail", "skip"}, optional
+        ``"fail"`` (default) raises on the first bad record; ``"skip"`` moves bad records to
+        the rejects table.
+    interaction_types : frozenset of str, optional
+        Allowed values of a ``type`` column.
+
+    Returns
+    -------
+    ValidatedTable
+
+    Raises
+    ------
+    InputError
+        A required column is missing (in both modes), or a record is bad (``fail`` mode).
+    """
+    if on_error not in ("fail", "skip"):
+        raise ValueError(f"on_error must be 'fail' or 'skip', not {on_error!r}")
+    path = str(raw.path)
+    missing = [c for c in spec.required if c not in raw.header]
+    if missing:
+        have = ", ".join(raw.header) or "nothing"
+        col = spec.column(missing[0])
+        what = f" ({col.help})" if col.help else ""
+        raise InputError(
+            path, 1 if raw.has_lines else None, None,
+            f"the {spec.name} table has no {missing[0]!r} column (columns found: {have})",
+            f"add a {missing[0]!r} column{what}; required: {', '.join(spec.required)}",
+            column_name=missing[0], row=None if raw.has_lines else 0,
+        )
+    n = raw.table.num_rows
+    columns: dict[str, pa.Array] = {}
+    checks: list[_Check] = []
+    for col in spec.columns:
+        if col.name not in raw.header:
+            continue
+        values = raw.table.column(col.name)
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        if col.kind in ("id", "str", "type"):
+            values = _strings(values)
+        if col.kind == "id":
+            out, found = _check_id(col, values)
+        elif col.kind == "type":
+            out, found = _check_type(col, values, interaction_types)
+        elif col.kind == "ts":
+            out, found = _check_ts(col, values)
+        elif col.kind == "weight":
+            out, found = _check_weight(col, values)
+        else:
+            out, found = _check_str(col, values)
+        columns[col.name] = out
+        checks += found
+    known = {c.name for c in spec.columns}
+    extra = [c for c in raw.header if c not in known]
+
+    bad = np.zeros(n, dtype=bool)
+    for check in checks:
+        bad |= check.bad
+    malformed = raw.malformed
+    report = TableReport(spec.name, [path], read=n + len(malformed))
+
+    if on_error == "fail" and (bad.any() or malformed):
+        candidates = []
+        if bad.any():
+            first = int(np.argmax(bad))
+            check = next(c for c in checks if c.bad[first])
+            reason = check.reason if isinstance(check.reason, str) else check.reason[first].as_py()
+            line = int(raw.lines(np.array([first]))[0]) if raw.has_lines else None
+            candidates.append((line if line is not None else first, InputError(
+                path, line, raw.column_position(check.column), reason, check.fix,
+                column_name=check.column, row=None if raw.has_lines else first,
+            )))
+        if malformed:
+            line, _text, problem = malformed[0]
+            candidates.append((line, InputError(
+                path, line, 1, f"malformed record: {problem}",
+                f"give every record the header's {len(raw.header)} fields "
+                f"({', '.join(raw.header)}); quote values that hold the delimiter",
+            )))
+        raise min(candidates, key=lambda c: c[0])[1]
+
+    rejects = _empty_rejects()
+    if bad.any() or malformed:
+        parts = []
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            reason = pa.nulls(n, pa.string())
+            column = pa.nulls(n, pa.int64())
+            for check in reversed(checks):
+                mask = pa.array(check.bad)
+                text = check.reason if not isinstance(check.reason, str) else pa.repeat(
+                    pa.scalar(check.reason, pa.string()), n)
+                reason = pc.if_else(mask, text, reason)
+                pos = raw.column_position(check.column) or 0
+                column = pc.if_else(mask, pa.scalar(pos, pa.int64()), column)
+            take = pa.array(rows)
+            lines = raw.lines(rows)
+            parts.append(pa.table({
+                "table": pa.repeat(pa.scalar(spec.name, pa.string()), len(rows)),
+                "file": pa.repeat(pa.scalar(path, pa.string()), len(rows)),
+                "line": pa.array(lines, pa.int64()),
+                "column": column.take(take),
+                "reason": reason.take(take),
+                "record": _record_text(raw, rows),
+            }))
+        if malformed:
+            parts.append(pa.table({
+                "table": pa.array([spec.name] * len(malformed), pa.string()),
+                "file": pa.array([path] * len(malformed), pa.string()),
+                "line": pa.array([m[0] for m in malformed], pa.int64()),
+                "column": pa.array([1] * len(malformed), pa.int64()),
+                "reason": pa.array([f"malformed record: {m[2]}" for m in malformed], pa.string()),
+                "record": pa.array([m[1] for m in malformed], pa.string()),
+            }))
+        rejects = pa.concat_tables(parts)
+    keep = pa.array(~bad)
+    out_cols = {}
+    for col in spec.columns:
+        if col.name in columns:
+            out_cols[col.name] = columns[col.name].filter(keep) if bad.any() else columns[col.name]
+        elif col.kind == "weight":
+            out_cols[col.name] = pa.array(np.ones(int((~bad).sum())), pa.float64())
+        else:
+            out_cols[col.name] = pa.nulls(int((~bad).sum()), _ARROW_TYPES[col.kind])
+    if spec.keep_extra:
+        if extra:
+            attrs = _attributes_json(raw.table, extra)
+            out_cols["attributes"] = attrs.filter(keep) if bad.any() else attrs
+        else:
+            out_cols["attributes"] = pa.nulls(int((~bad).sum()), pa.string())
+    else:
+        report.ignored_columns = extra
+    table = pa.table(out_cols)
+    report.loaded = table.num_rows
+    report.rejected = rejects.num_rows
+    return ValidatedTable(table, rejects, report)
+
+
+_ARROW_TYPES = {
+    "id": pa.string(),
+    "str": pa.string(),
+    "type": pa.string(),
+    "ts": pa.timestamp("us"),
+    "weight": pa.float64(),
+}
+
+
+def _empty_rejects() -> pa.Table:
+    return pa.table({
+        "table": pa.array([], pa.string()),
+        "file": pa.array([], pa.string()),
+        "line": pa.array([], pa.int64()),
+        "column": pa.array([], pa.int64()),
+        "reason": pa.array([], pa.string()),
+        "record": pa.array([], pa.string()),
+    })
+
+
+def empty_table(spec: TableSpec) -> pa.Table:
+    """A zero-row table of ``spec`` in normalised form."""
+    cols = {c.name: pa.array([], _ARROW_TYPES[c.kind]) for c in spec.columns}
+    if spec.keep_extra:
+        cols["attributes"] = pa.array([], pa.string())
+    return pa.table(cols)

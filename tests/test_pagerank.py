@@ -1,0 +1,117 @@
+"""PageRank against networkx (the oracle) and literature values."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from graph_influence.algorithms.pagerank import pagerank
+from graph_influence.errors import PowerIterationFailedConvergence
+
+
+def _to_sparse(g: nx.DiGraph, n: int, weight: str | None = "weight") -> sp.csr_array:
+    rows, cols, vals = [], [], []
+    for u, v, d in g.edges(data=True):
+        rows.append(u)
+        cols.append(v)
+        vals.append(d.get(weight, 1.0) if weight else 1.0)
+    return sp.csr_array((vals, (rows, cols)), shape=(n, n))
+
+
+def _nx(g: nx.DiGraph, n: int, **kw) -> np.ndarray:
+    # networkx multiplies tol by n: a tiny tol makes it a tight oracle.
+    pr = nx.pagerank(g, tol=1e-13, max_iter=10_000, **kw)
+    return np.array([pr[i] for i in range(n)])
+
+
+def test_langville_meyer_example():
+    # The 6-node example (Langville & Meyer, "Deeper inside PageRank") of networkx's own tests,
+    # node 2 dangling, alpha = 0.9; published values to 8 digits.
+    edges = [(1, 2), (1, 3), (3, 1), (3, 2), (3, 5), (4, 5), (4, 6), (5, 4), (5, 6), (6, 4)]
+    expected = [0.03721197, 0.05395735, 0.04150565, 0.37508082, 0.20599833, 0.28624589]
+    a = sp.csr_array(([1.0] * len(edges), ([u - 1 for u, _ in edges], [v - 1 for _, v in edges])),
+                     shape=(6, 6))
+    result = pagerank(a, alpha=0.9, tol=1e-12, max_iter=1000)
+    np.testing.assert_allclose(result.scores, expected, atol=1e-8)
+    assert result.converged
+
+
+def test_personalization_published_values():
+    # networkx test_personalization: complete graph K4, personalization {0:1, 1:1, 2:4, 3:4}.
+    g = nx.complete_graph(4).to_directed()
+    # The published values were computed with networkx's loose default tolerance (to ~2e-7).
+    expected = [0.23246732615667579, 0.23246732615667579, 0.267532673843324, 0.2675326738433241]
+    pers = np.array([1, 1, 4, 4.0])
+    result = pagerank(_to_sparse(g, 4, None), personalization=pers, tol=1e-13)
+    np.testing.assert_allclose(result.scores, expected, atol=1e-6)
+    # and the exact solution of (I - alpha P^T) x = (1 - alpha) p
+    p_t = np.ones((4, 4)) - np.eye(4)
+    p_t /= 3
+    exact = np.linalg.solve(np.eye(4) - 0.85 * p_t, 0.15 * pers / pers.sum())
+    np.testing.assert_allclose(result.scores, exact, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_matches_networkx_on_random_weighted_digraphs(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 60))
+    g = nx.gnp_random_graph(n, float(rng.uniform(0.02, 0.3)), seed=seed, directed=True)
+    for u, v in g.edges:
+        g[u][v]["weight"] = float(rng.uniform(0.1, 5.0))
+    assert any(g.out_degree(v) == 0 for v in g) or n > 0  # dangling nodes are common here
+    g.add_nodes_from(range(n))
+    alpha = float(rng.uniform(0.5, 0.95))
+    pers = rng.uniform(0, 1, n) * (rng.uniform(0, 1, n) > 0.3)
+    pers[0] += 0.5  # keep a positive sum
+    dang = rng.uniform(0, 1, n)
+    ours = pagerank(_to_sparse(g, n), alpha=alpha, personalization=pers, dangling=dang,
+                    tol=1e-12, max_iter=10_000)
+    oracle = _nx(g, n, alpha=alpha, personalization=dict(enumerate(pers)),
+                 dangling=dict(enumerate(dang)))
+    np.testing.assert_allclose(ours.scores, oracle, atol=1e-9)
+    assert ours.scores.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_default_tolerance_is_within_1e6_of_networkx():
+    g = nx.scale_free_graph(400, seed=3)
+    g = nx.DiGraph(g)  # collapse multi-edges
+    g.remove_edges_from(nx.selfloop_edges(g))
+    ours = pagerank(_to_sparse(g, 400, None))
+    oracle = _nx(g, 400)
+    assert np.abs(ours.scores - oracle).max() < 1e-6
+
+
+def test_dangling_mass_goes_to_teleport_by_default():
+    # 0 -> 1, node 1 dangling, alpha = 0.5, teleport p = (1/2, 1/2). By hand:
+    # x0 = 0.5 * (0.5 * x1) + 0.25 and x0 + x1 = 1  ->  x0 = 0.4, x1 = 0.6
+    a = sp.csr_array(([1.0], ([0], [1])), shape=(2, 2))
+    result = pagerank(a, alpha=0.5, tol=1e-14, max_iter=1000)
+    np.testing.assert_allclose(result.scores, [0.4, 0.6], atol=1e-12)
+
+
+def test_non_convergence_raises_named_error():
+    g = nx.cycle_graph(50, create_using=nx.DiGraph)
+    with pytest.raises(PowerIterationFailedConvergence) as info:
+        pagerank(_to_sparse(g, 50, None), alpha=0.99, tol=1e-15, max_iter=3,
+                 nstart=np.eye(50)[0])
+    assert info.value.num_iterations == 3
+    assert "--max-iter" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"alpha": 1.0}, "alpha"), ({"alpha": -0.1}, "alpha"), ({"tol": 0}, "tol"),
+     ({"max_iter": 0}, "max_iter"), ({"personalization": np.zeros(3)}, "positive sum"),
+     ({"personalization": np.ones(2)}, "one entry per node")],
+)
+def test_bad_parameters_are_named(kwargs, message):
+    a = sp.csr_array(np.ones((3, 3)))
+    with pytest.raises(ValueError, match=message):
+        pagerank(a, **kwargs)
+
+
+def test_empty_graph():
+    result = pagerank(sp.csr_array((0, 0)))
+    assert result.scores.shape == (0,)
