@@ -48,7 +48,7 @@ def format_duration(seconds: float | None) -> str:
     """Inverse of :func:`parse_duration` for display (``2592000`` -> ``30d``)."""
     if seconds is None:
         return "none"
-    for unit in ("y", "w", "d", "h", "m"):
+    for unit in ("d", "h", "m"):
         if seconds % _UNITS[unit] == 0:
             return f"{int(seconds // _UNITS[unit])}{unit}"
     return f"{seconds:g}s"

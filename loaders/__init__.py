@@ -96,7 +96,7 @@ def read_snapshot(
     Examples
     --------
     >>> from graph_influence.loaders import read_snapshot
-    >>> from graph_influence.sample import sample_path
+    >>> from graph_influence.sample_data import sample_path
     >>> snap = read_snapshot(sample_path())
     >>> snap.reports["follows"].read == snap.reports["follows"].loaded
     True
