@@ -277,6 +277,7 @@ def analyze(
     cal = Calibration.load(calibration) if calibration else None
     with _open(store) as st:
         result = run_analysis(st, params, calibration=cal)
+        board = st.top(top_k, run_id=result.run_id)
     if save_calibration:
         result.calibration.save(save_calibration)
     run = result.run
@@ -285,13 +286,18 @@ def analyze(
         f"{run.n_events:,} events as of {run.as_of}; converged in {run.iterations} iterations "
         f"(L1 change {run.error:.2e})"
     )
-    _write_top(result.top(top_k), output.value)
+    _write_top(board, output.value)
 
 
 def _write_top(frame, fmt: str) -> None:
     from graph_influence.formatting import write_frame
 
-    frame = frame[["rank", "id", "score", "influence"]]
+    columns = ["rank", "id", "score", "influence"]
+    if "name" in frame and (fmt != "table" or frame["name"].notna().any()):
+        columns.append("name")
+    frame = frame[columns]
+    if fmt == "table" and "name" in frame:
+        frame = frame.fillna({"name": ""})
     write_frame(frame, fmt, float_digits={"score": 1})
 
 
@@ -399,12 +405,13 @@ def demo(
         summary, _ = load_snapshot(st, sample_path())
         _print_load(summary, None, st.url, "table")
         result = run_analysis(st)
+        board = st.top(k)
     run = result.run
     sys.stdout.write(
         f"\nanalysis run {run.run_id}: {run.n_users:,} users, converged in {run.iterations} "
         f"iterations; scale klout (median 40, 95th percentile 63)\n\n"
     )
-    _write_top(result.top(k), "table")
+    _write_top(board, "table")
     sys.stdout.write(f"\nexplore further: graph-influence top --store {store} -k 20\n")
 
 

@@ -106,7 +106,7 @@ def test_scores_ranks_and_run_history(store, snapshot_dir):
     assert [r.run_id for r in store.runs()] == [first.run_id, second.run_id]
     assert store.runs()[1].params["half_life"] == "none"
     top = store.top(2)
-    assert list(top.columns) == ["rank", "id", "score", "influence"]
+    assert list(top.columns) == ["rank", "id", "score", "influence", "name"]
     assert top["rank"].tolist() == [1, 2]
     frame = second.scores
     assert frame["score"].max() == 100.0 and frame["score"].min() == 0.0

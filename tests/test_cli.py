@@ -76,7 +76,8 @@ def test_analyze_top_info_export(tmp_path, loaded):
     assert top[0]["id"] == board[0]["id"]
 
     csv_out = run("top", "--store", loaded, "--format", "csv").stdout
-    assert list(pd.read_csv(io.StringIO(csv_out)).columns) == ["rank", "id", "score", "influence"]
+    assert list(pd.read_csv(io.StringIO(csv_out)).columns) == [
+        "rank", "id", "score", "influence", "name"]
     lines = run("top", "--store", loaded, "--format", "jsonl").stdout.splitlines()
     assert len(lines) == 4 and json.loads(lines[0])["rank"] == 1
 

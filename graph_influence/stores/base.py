@@ -84,7 +84,7 @@ class Store(Protocol):
         ...
 
     def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        """The k best users of a run (default: the latest): rank, id, score, influence."""
+        """The k best users of a run (default: the latest): rank, id, score, influence, name."""
         ...
 
     def scores(self, *, run_id: int | None = None) -> pd.DataFrame:

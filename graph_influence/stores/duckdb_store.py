@@ -444,7 +444,7 @@ class DuckDBStore:
         rid = self._run_id(run_id)
         return self.con.execute(
             """
-            SELECT s.rank, u.id, s.score, s.influence
+            SELECT s.rank, u.id, s.score, s.influence, u.name
             FROM scores s JOIN users u USING (uid)
             WHERE s.run_id = $rid AND s.rank <= (
                 SELECT max(rank) FROM (
