@@ -7,6 +7,7 @@ bad record raises :class:`~graph_influence.errors.InputError` with its file, lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,8 +75,14 @@ class ValidatedTable:
 class _Check:
     column: str
     bad: np.ndarray  # bool mask over records
-    reason: pa.Array | str  # per-record reason, or one reason for all
+    reason: Callable[[np.ndarray], list[str]] | str  # reasons for some rows, or one for all
     fix: str
+
+    def reasons(self, rows: np.ndarray) -> list[str]:
+        """The reason for each of ``rows`` (computed only for rows that are rejected)."""
+        if isinstance(self.reason, str):
+            return [self.reason] * len(rows)
+        return self.reason(rows)
 
 
 def _strings(column: pa.ChunkedArray) -> pa.Array:
@@ -91,9 +98,12 @@ def _mask(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _quoted(prefix: str, values: pa.Array, suffix: str = "") -> pa.Array:
-    shown = pc.utf8_slice_codeunits(values, 0, 60)
-    return pc.binary_join_element_wise(prefix, shown, suffix, "")
+def _quoted(prefix: str, values: pa.Array, suffix: str = "") -> Callable[[np.ndarray], list[str]]:
+    def reasons(rows: np.ndarray) -> list[str]:
+        shown = values.take(pa.array(rows, pa.int64())).to_pylist()
+        return [f"{prefix}{(v or '')[:60]}{suffix}" for v in shown]
+
+    return reasons
 
 
 def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
@@ -322,7 +332,7 @@ def validate_table(
         if bad.any():
             first = int(np.argmax(bad))
             check = next(c for c in checks if c.bad[first])
-            reason = check.reason if isinstance(check.reason, str) else check.reason[first].as_py()
+            reason = check.reasons(np.array([first]))[0]
             line = int(raw.lines(np.array([first]))[0]) if raw.has_lines else None
             candidates.append((line if line is not None else first, InputError(
                 path, line, raw.column_position(check.column), reason, check.fix,
@@ -342,23 +352,22 @@ def validate_table(
         parts = []
         if bad.any():
             rows = np.flatnonzero(bad)
-            reason = pa.nulls(n, pa.string())
-            column = pa.nulls(n, pa.int64())
-            for check in reversed(checks):
-                mask = pa.array(check.bad)
-                text = check.reason if not isinstance(check.reason, str) else pa.repeat(
-                    pa.scalar(check.reason, pa.string()), n)
-                reason = pc.if_else(mask, text, reason)
-                pos = raw.column_position(check.column) or 0
-                column = pc.if_else(mask, pa.scalar(pos, pa.int64()), column)
-            take = pa.array(rows)
+            # the first failing check (in column order) of each rejected row gives its reason
+            first = np.argmax(np.vstack([c.bad[rows] for c in checks]), axis=0)
+            reasons = np.empty(len(rows), dtype=object)
+            positions = np.zeros(len(rows), dtype=np.int64)
+            for k, check in enumerate(checks):
+                mine = np.flatnonzero(first == k)
+                if len(mine):
+                    reasons[mine] = check.reasons(rows[mine])
+                    positions[mine] = raw.column_position(check.column) or 0
             lines = raw.lines(rows)
             parts.append(pa.table({
                 "table": pa.repeat(pa.scalar(spec.name, pa.string()), len(rows)),
                 "file": pa.repeat(pa.scalar(path, pa.string()), len(rows)),
                 "line": pa.array(lines, pa.int64()),
-                "column": column.take(take),
-                "reason": reason.take(take),
+                "column": pa.array(positions, pa.int64()),
+                "reason": pa.array(reasons.tolist(), pa.string()),
                 "record": _record_text(raw, rows),
             }))
         if malformed:
