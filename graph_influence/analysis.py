@@ -198,7 +198,7 @@ def analyze(
             calibration={"method": cal.method, "params": cal.params, "fitted_on": cal.fitted_on},
         )
         run.timings = dict(stage.timings)
-        store.write_run(run, pr.scores, scores, rank)
+        store.write_run(run, view, pr.scores, scores, rank)
     frame = pd.DataFrame({"id": view.ids, "influence": pr.scores, "score": scores, "rank": rank})
     frame = frame.sort_values(["rank", "id"], kind="stable", ignore_index=True)
     return AnalysisResult(run, frame, cal)

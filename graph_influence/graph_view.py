@@ -1,8 +1,11 @@
 """The graph view: what the algorithms need from a store, as integer-indexed arrays.
 
-Users are numbered ``0..n-1`` (the store's ``uid``); ``ids[uid]`` is the user's id. Follow edges
-come once per pair; interactions come aggregated per (src, dst, type) with their event count and
-the sum of their time-decayed weights, computed by the store (on the server for Neo4j).
+Users are numbered ``0..n-1`` in the order of their ids (byte order of UTF-8, i.e. code point
+order), and edges are sorted, whatever the store: the same snapshot gives bit-identical arrays,
+and so bit-identical scores, from the embedded store and from Neo4j. ``uids`` keeps each
+position's key in the store. Follow edges come once per pair; interactions come aggregated per
+(src, dst, type) with their event count and the sum of their time-decayed weights, computed by
+the store (on the server for Neo4j).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from graph_influence.algorithms.attention import attention_matrix
 
-__all__ = ["GraphView"]
+__all__ = ["GraphView", "canonical_view"]
 
 
 @dataclass
@@ -26,7 +31,9 @@ class GraphView:
     Attributes
     ----------
     ids : numpy.ndarray of object
-        ``ids[uid]`` is the id of user ``uid``.
+        ``ids[i]`` is the id of user ``i``; ids are sorted.
+    uids : numpy.ndarray of int64
+        The store's key of user ``i``.
     follow_src, follow_dst : numpy.ndarray of int64
         Follow pairs (src follows dst) with ``ts <= as_of`` or no time.
     inter_src, inter_dst, inter_type : numpy.ndarray of int64
@@ -46,6 +53,7 @@ class GraphView:
     """
 
     ids: np.ndarray
+    uids: np.ndarray
     follow_src: np.ndarray
     follow_dst: np.ndarray
     inter_src: np.ndarray
@@ -86,3 +94,59 @@ class GraphView:
             follow_weight=follow_weight,
             concave=concave,
         )
+
+
+def canonical_view(
+    *,
+    uids: np.ndarray,
+    ids: pa.Array | np.ndarray,
+    follow_src: np.ndarray,
+    follow_dst: np.ndarray,
+    inter_src: np.ndarray,
+    inter_dst: np.ndarray,
+    inter_type: np.ndarray,
+    inter_count: np.ndarray,
+    inter_decayed: np.ndarray,
+    type_names: list[str],
+    as_of: datetime | None,
+    half_life_seconds: float | None,
+) -> GraphView:
+    """Build a :class:`GraphView` from store keys, in canonical order.
+
+    Parameters
+    ----------
+    uids : numpy.ndarray of int
+        Store key of each user (any order, unique, ``>= 0``).
+    ids : pyarrow.Array or numpy.ndarray of str
+        Id of each user, aligned with ``uids``.
+    follow_src, follow_dst, inter_src, inter_dst : numpy.ndarray of int
+        Edge endpoints as store keys.
+    inter_type : numpy.ndarray of int
+        Index into ``type_names`` (sorted names).
+    inter_count, inter_decayed, type_names, as_of, half_life_seconds
+        As in :class:`GraphView`.
+    """
+    ids = pa.array(ids, pa.string()) if not isinstance(ids, pa.Array) else ids
+    order = pc.sort_indices(ids).to_numpy()
+    uids = np.asarray(uids, dtype=np.int64)[order]
+    position = np.full(int(uids.max()) + 1 if len(uids) else 0, -1, dtype=np.int64)
+    position[uids] = np.arange(len(uids), dtype=np.int64)
+    fs, fd = position[np.asarray(follow_src, np.int64)], position[np.asarray(follow_dst, np.int64)]
+    f_order = np.lexsort((fd, fs))
+    s_, d_ = position[np.asarray(inter_src, np.int64)], position[np.asarray(inter_dst, np.int64)]
+    t_ = np.asarray(inter_type, dtype=np.int64)
+    i_order = np.lexsort((t_, d_, s_))
+    return GraphView(
+        ids=ids.take(pa.array(order)).to_numpy(zero_copy_only=False),
+        uids=uids,
+        follow_src=fs[f_order],
+        follow_dst=fd[f_order],
+        inter_src=s_[i_order],
+        inter_dst=d_[i_order],
+        inter_type=t_[i_order],
+        inter_count=np.asarray(inter_count, dtype=np.int64)[i_order],
+        inter_decayed=np.asarray(inter_decayed, dtype=np.float64)[i_order],
+        type_names=list(type_names),
+        as_of=as_of,
+        half_life_seconds=half_life_seconds,
+    )

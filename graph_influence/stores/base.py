@@ -78,9 +78,14 @@ class Store(Protocol):
         ...
 
     def write_run(
-        self, run: RunRecord, influence: np.ndarray, score: np.ndarray, rank: np.ndarray
+        self,
+        run: RunRecord,
+        view: GraphView,
+        influence: np.ndarray,
+        score: np.ndarray,
+        rank: np.ndarray,
     ) -> int:
-        """Store a run and its per-user results (arrays indexed by uid); return the run id."""
+        """Store a run and per-user results (arrays aligned with ``view.ids``); return its id."""
         ...
 
     def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:

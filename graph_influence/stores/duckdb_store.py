@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from graph_influence.errors import StoreError, StoreNotReadyError
-from graph_influence.graph_view import GraphView
+from graph_influence.graph_view import GraphView, canonical_view
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.schema import TABLE_ORDER
 
@@ -349,8 +349,7 @@ class DuckDBStore:
                 f"the store {self.url} is empty — load a snapshot first: "
                 "graph-influence load SNAPSHOT"
             )
-        ids = con.sql("SELECT id FROM users ORDER BY uid").to_arrow_table()["id"]
-        ids = ids.to_numpy()
+        users = con.sql("SELECT uid, id FROM users").to_arrow_table()
         follows = con.execute(
             "SELECT src, dst FROM follows WHERE src <> dst AND (ts IS NULL OR ts <= ?::TIMESTAMP "
             "OR ?::TIMESTAMP IS NULL)",
@@ -372,19 +371,19 @@ class DuckDBStore:
             FROM interactions
             WHERE src <> dst AND (ts IS NULL OR ?::TIMESTAMP IS NULL OR ts <= ?::TIMESTAMP)
             GROUP BY src, dst, type
-            ORDER BY src, dst, type_code
             """,
             [type_names, hl, as_of, as_of, hl, as_of, as_of],
         ).fetchnumpy()
-        return GraphView(
-            ids=ids,
-            follow_src=np.asarray(follows["src"], dtype=np.int64),
-            follow_dst=np.asarray(follows["dst"], dtype=np.int64),
-            inter_src=np.asarray(agg["src"], dtype=np.int64),
-            inter_dst=np.asarray(agg["dst"], dtype=np.int64),
-            inter_type=np.asarray(agg["type_code"], dtype=np.int64),
-            inter_count=np.asarray(agg["n"], dtype=np.int64),
-            inter_decayed=np.asarray(agg["decayed"], dtype=np.float64),
+        return canonical_view(
+            uids=users["uid"].to_numpy(),
+            ids=users["id"].combine_chunks(),
+            follow_src=follows["src"],
+            follow_dst=follows["dst"],
+            inter_src=agg["src"],
+            inter_dst=agg["dst"],
+            inter_type=agg["type_code"],
+            inter_count=agg["n"],
+            inter_decayed=agg["decayed"],
             type_names=type_names,
             as_of=as_of,
             half_life_seconds=hl,
@@ -392,12 +391,16 @@ class DuckDBStore:
 
     # -- results -------------------------------------------------------------------------
     def write_run(
-        self, run: RunRecord, influence: np.ndarray, score: np.ndarray, rank: np.ndarray
+        self,
+        run: RunRecord,
+        view: GraphView,
+        influence: np.ndarray,
+        score: np.ndarray,
+        rank: np.ndarray,
     ) -> int:
         con = self.con
-        n = len(influence)
         results = pa.table({
-            "uid": pa.array(np.arange(n, dtype=np.int32)),
+            "uid": pa.array(view.uids.astype(np.int32)),
             "influence": pa.array(np.asarray(influence, dtype=np.float64)),
             "score": pa.array(np.asarray(score, dtype=np.float64)),
             "rank": pa.array(np.asarray(rank, dtype=np.int64)),
