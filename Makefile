@@ -38,5 +38,13 @@ format: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/pipeline.py --out bench/results/pipeline.json
 
+## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker)
+neo4j-up: $(VENV)/.core-installed
+	$(PY) -m graph_influence.testing.neo4j_server up
+
+## neo4j-down: stop it (its data stays in .neo4j/dev)
+neo4j-down: $(VENV)/.core-installed
+	$(PY) -m graph_influence.testing.neo4j_server down
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info graph-influence-demo.duckdb

@@ -58,3 +58,77 @@ def snapshot_dir(tmp_path: Path) -> Path:
         "alice,bob,mention,2024-01-05T00:00:00Z,,\n",
         posts="id,author,ts,text\np1,alice,2024-01-01T12:00:00Z,Hello #python world\n",
     )
+
+
+# -- Neo4j: a real server for the session ---------------------------------------------------
+NEO4J_URI_ENV = "GRAPH_INFLUENCE_TEST_NEO4J_URI"
+
+
+def _no_neo4j(reason: str):
+    """Fail in CI (a Neo4j test must run there); skip on a developer machine without Java."""
+    if os.environ.get("CI"):
+        pytest.fail(f"Neo4j tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def neo4j_lib() -> Path:
+    """The Neo4j jars (fetched by Maven on first use); skips/fails without Java or Maven."""
+    import shutil
+
+    from graph_influence.testing.neo4j_server import MissingToolError, ensure_neo4j_jars
+
+    if shutil.which("java") is None:
+        _no_neo4j("Java is not installed, so no Neo4j server can be started here")
+    try:
+        return ensure_neo4j_jars(REPO)
+    except MissingToolError as exc:
+        _no_neo4j(str(exc))
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(tmp_path_factory) -> str:
+    """Bolt URI of a Neo4j server for the whole session (started here unless given by env)."""
+    given = os.environ.get(NEO4J_URI_ENV)
+    if given:
+        yield given
+        return
+    from graph_influence.testing.neo4j_server import Neo4jServer
+
+    server = Neo4jServer(neo4j_lib(), base_dir=tmp_path_factory.mktemp("neo4j"))
+    server.start()  # raises with the server log's tail if it does not come up
+    try:
+        yield server.uri
+    finally:
+        server.close()
+
+
+def wipe_neo4j(uri: str) -> None:
+    """Delete every node and relationship (schema stays)."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(uri, auth=None) as driver, driver.session() as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_uri, monkeypatch):
+    from graph_influence.stores.neo4j_store import Neo4jStore
+
+    for var in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(var, raising=False)
+    wipe_neo4j(neo4j_uri)
+    with Neo4jStore(neo4j_uri) as st:
+        yield st
+
+
+@pytest.fixture(params=["duckdb", "neo4j"])
+def any_store(request, tmp_path):
+    """The conformance fixture: every test using it runs on both backends."""
+    if request.param == "duckdb":
+        with DuckDBStore(tmp_path / "conf.duckdb") as st:
+            yield st
+    else:
+        yield request.getfixturevalue("neo4j_store")

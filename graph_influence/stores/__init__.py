@@ -66,10 +66,9 @@ def open_store(url: str | os.PathLike | None = None, *, read_only: bool = False)
     """
     text = resolve_store_url(url)
     if text.startswith(_NEO4J_SCHEMES):
-        raise StoreError(
-            f"Neo4j stores ({text.split('://')[0]}://) are not available in this version — "
-            "use an embedded store (a path ending in .duckdb)"
-        )
+        from .neo4j_store import Neo4jStore
+
+        return Neo4jStore(text)
     if text.startswith("duckdb://"):
         return DuckDBStore(Path(text[len("duckdb://"):]), read_only=read_only)
     if "://" in text:

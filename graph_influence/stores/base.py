@@ -100,6 +100,10 @@ class Store(Protocol):
         """As :meth:`scores`, as an Arrow table (for fast export)."""
         ...
 
+    def events(self) -> pd.DataFrame:
+        """Every stored interaction event: src, dst, type, ts, post_id, seq, load_id."""
+        ...
+
     def runs(self) -> list[RunRecord]:
         """Every analysis run, oldest first."""
         ...

@@ -484,6 +484,15 @@ class DuckDBStore:
             for r in rows
         ]
 
+    def events(self) -> pd.DataFrame:
+        return self.con.execute(
+            """
+            SELECT a.id AS src, b.id AS dst, i.type, i.ts, i.post_id, i.seq, i.load_id
+            FROM interactions i JOIN users a ON a.uid = i.src JOIN users b ON b.uid = i.dst
+            ORDER BY i.ts NULLS FIRST, src, dst, i.type, i.post_id NULLS FIRST, i.seq
+            """
+        ).fetchdf()
+
     def counts(self) -> dict[str, int]:
         """Rows per data table."""
         return {

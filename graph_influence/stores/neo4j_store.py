@@ -1,0 +1,665 @@
+"""The Neo4j store: a snapshot as a property graph on a Neo4j 5 server, over Bolt.
+
+Model::
+
+    (:User {id, uid, name, created_at, topics, attributes, load_id,
+            influence, score, rank, run_id})          -- the last four: the latest run
+    (:User)-[:FOLLOWS {ts, load_id}]->(:User)          -- one per pair
+    (:User)-[:INTERACTED {key, type, ts, post_id, topics, weight, seq, load_id}]->(:User)
+                                                       -- one per event; key = MD5 of the event
+    (:User)-[:POSTED]->(:Post {id, ts, text, topics, load_id})
+    (:Load {id, source, format, fingerprint, status, started_at, finished_at, report,
+            ts_min, ts_max})                           -- the load ledger
+    (:Run {id, created_at, params, as_of, ...})-[:HAS_SCORES]->(:RunScores {chunk, uids,
+            influence, score, rank})                   -- every run's results, in chunks
+
+Every query is a literal string with parameters: labels and relationship types are fixed in this
+module, user values only ever travel as parameters. Writes go in ``UNWIND`` batches of columnar
+lists through managed transactions (retried on transient errors).
+
+The load ledger: a ``:Load`` node is created with ``status = 'running'`` before any row and set
+to ``'complete'`` after the last; every node and relationship a load creates carries its
+``load_id``. A load interrupted by a crash is found at the next ``load`` or ``analyze`` and
+rolled back (everything it created is deleted), so counts are always exact; loading the same
+snapshot again then completes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from graph_influence.errors import StoreError, StoreNotReadyError
+from graph_influence.graph_view import GraphView, canonical_view
+from graph_influence.loaders.snapshot import Snapshot
+
+from .base import STAGE, LoadSummary, RunRecord
+from .duckdb_store import new_load_id
+from .staging import stage_snapshot
+
+__all__ = ["CREDENTIAL_ENV", "Neo4jStore"]
+
+# The driver logs connection failures itself; the store reports them as one clear StoreError.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+#: The environment variables credentials are read from (never from the command line).
+CREDENTIAL_ENV = ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+
+BATCH_SIZE = 10_000
+READ_CHUNK_USERS = 200_000
+SCORE_CHUNK = 100_000
+CONNECT_TIMEOUT_S = 5.0
+
+SCHEMA = [
+    "CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+    "CREATE CONSTRAINT user_uid IF NOT EXISTS FOR (u:User) REQUIRE u.uid IS UNIQUE",
+    "CREATE CONSTRAINT post_id IF NOT EXISTS FOR (p:Post) REQUIRE p.id IS UNIQUE",
+    "CREATE CONSTRAINT load_id IF NOT EXISTS FOR (l:Load) REQUIRE l.id IS UNIQUE",
+    "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
+    "CREATE CONSTRAINT event_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
+    "CREATE INDEX user_rank IF NOT EXISTS FOR (u:User) ON (u.rank)",
+    "CREATE INDEX user_load IF NOT EXISTS FOR (u:User) ON (u.load_id)",
+    "CREATE INDEX post_load IF NOT EXISTS FOR (p:Post) ON (p.load_id)",
+    "CREATE INDEX follow_load IF NOT EXISTS FOR ()-[f:FOLLOWS]-() ON (f.load_id)",
+    "CREATE INDEX event_load IF NOT EXISTS FOR ()-[e:INTERACTED]-() ON (e.load_id)",
+    "CREATE INDEX load_status IF NOT EXISTS FOR (l:Load) ON (l.status)",
+]
+
+_TS = ("CASE WHEN {v} IS NULL THEN null ELSE datetime({{epochSeconds: {v} / 1000000, "
+       "nanosecond: ({v} % 1000000) * 1000}}) END")
+
+Q_EXISTING_USERS = "MATCH (u:User) RETURN u.id AS id, u.uid AS uid"
+Q_MERGE_USERS = """
+UNWIND range(0, size($id) - 1) AS i
+MERGE (u:User {id: $id[i]})
+ON CREATE SET u.uid = $uid[i], u.load_id = $load_id
+"""
+Q_SET_USER_ATTRS = f"""
+UNWIND range(0, size($id) - 1) AS i
+MATCH (u:User {{id: $id[i]}})
+SET u.name = coalesce($name[i], u.name),
+    u.created_at = coalesce({_TS.format(v="$created_at[i]")}, u.created_at),
+    u.topics = coalesce($topics[i], u.topics),
+    u.attributes = coalesce($attributes[i], u.attributes)
+"""
+Q_MERGE_FOLLOWS = f"""
+UNWIND range(0, size($src) - 1) AS i
+MATCH (a:User {{id: $src[i]}}) MATCH (b:User {{id: $dst[i]}})
+MERGE (a)-[f:FOLLOWS]->(b)
+ON CREATE SET f.ts = {_TS.format(v="$ts[i]")}, f.load_id = $load_id
+"""
+Q_MERGE_EVENTS = f"""
+UNWIND range(0, size($key) - 1) AS i
+MATCH (a:User {{id: $src[i]}}) MATCH (b:User {{id: $dst[i]}})
+MERGE (a)-[e:INTERACTED {{key: $key[i]}}]->(b)
+ON CREATE SET e.type = $type[i], e.ts = {_TS.format(v="$ts[i]")}, e.post_id = $post_id[i],
+              e.topics = $topics[i], e.weight = $weight[i], e.seq = $seq[i],
+              e.load_id = $load_id
+"""
+Q_CREATE_EVENTS = f"""
+UNWIND range(0, size($key) - 1) AS i
+MATCH (a:User {{id: $src[i]}}) MATCH (b:User {{id: $dst[i]}})
+CREATE (a)-[e:INTERACTED {{key: $key[i], type: $type[i], post_id: $post_id[i],
+                           topics: $topics[i], weight: $weight[i], seq: $seq[i],
+                           load_id: $load_id}}]->(b)
+SET e.ts = {_TS.format(v="$ts[i]")}
+"""
+Q_EXISTING_EVENT_KEYS = """
+UNWIND $key AS k
+MATCH ()-[e:INTERACTED {key: k}]->()
+RETURN collect(e.key) AS keys
+"""
+Q_MERGE_POSTS = f"""
+UNWIND range(0, size($id) - 1) AS i
+MATCH (a:User {{id: $author[i]}})
+MERGE (p:Post {{id: $id[i]}})
+ON CREATE SET p.ts = {_TS.format(v="$ts[i]")}, p.text = $text[i], p.topics = $topics[i],
+              p.load_id = $load_id
+MERGE (a)-[:POSTED]->(p)
+"""
+Q_START_LOAD = """
+CREATE (l:Load {id: $load_id, source: $source, format: $format, fingerprint: $fingerprint,
+                status: 'running', started_at: datetime()})
+"""
+Q_FINISH_LOAD = """
+MATCH (l:Load {id: $load_id})
+SET l.status = 'complete', l.finished_at = datetime(), l.report = $report,
+    l.ts_min = $ts_min, l.ts_max = $ts_max
+"""
+Q_INTERRUPTED = "MATCH (l:Load) WHERE l.status <> 'complete' RETURN l.id AS id ORDER BY id"
+Q_DELETE_EVENTS_OF_LOAD = """
+MATCH ()-[e:INTERACTED {load_id: $load_id}]->() WITH e LIMIT $limit DELETE e RETURN count(*) AS n
+"""
+Q_DELETE_FOLLOWS_OF_LOAD = """
+MATCH ()-[f:FOLLOWS {load_id: $load_id}]->() WITH f LIMIT $limit DELETE f RETURN count(*) AS n
+"""
+Q_DELETE_POSTS_OF_LOAD = """
+MATCH (p:Post {load_id: $load_id}) WITH p LIMIT $limit DETACH DELETE p RETURN count(*) AS n
+"""
+Q_DELETE_USERS_OF_LOAD = """
+MATCH (u:User {load_id: $load_id}) WITH u LIMIT $limit DETACH DELETE u RETURN count(*) AS n
+"""
+Q_DELETE_LOAD = "MATCH (l:Load {id: $load_id}) DELETE l"
+Q_PREVIOUS_LOAD = """
+MATCH (l:Load {fingerprint: $fingerprint, status: 'complete'})
+RETURN l.id AS id ORDER BY l.started_at LIMIT 1
+"""
+Q_COUNTS = {
+    "users": "MATCH (u:User) RETURN count(u) AS n",
+    "follows": "MATCH ()-[f:FOLLOWS]->() RETURN count(f) AS n",
+    "interactions": "MATCH ()-[e:INTERACTED]->() RETURN count(e) AS n",
+    "posts": "MATCH (p:Post) RETURN count(p) AS n",
+}
+Q_TIME_RANGE = """
+MATCH (l:Load {status: 'complete'})
+RETURN min(l.ts_min) AS lo, max(l.ts_max) AS hi
+"""
+Q_USERS = "MATCH (u:User) RETURN collect(u.uid) AS uid, collect(u.id) AS id"
+Q_MAX_UID = "MATCH (u:User) RETURN max(u.uid) AS m"
+Q_FOLLOWS_VIEW = """
+MATCH (a:User) WHERE a.uid >= $lo AND a.uid < $hi
+MATCH (a)-[f:FOLLOWS]->(b:User)
+WHERE a <> b AND (f.ts IS NULL OR $as_of IS NULL OR f.ts <= $as_of)
+RETURN collect(a.uid) AS src, collect(b.uid) AS dst
+"""
+Q_EVENTS_VIEW = """
+MATCH (a:User) WHERE a.uid >= $lo AND a.uid < $hi
+MATCH (a)-[e:INTERACTED]->(b:User)
+WHERE a <> b AND (e.ts IS NULL OR $as_of IS NULL OR e.ts <= $as_of)
+WITH a.uid AS s, b.uid AS d, e.type AS t, count(*) AS n,
+     sum(e.weight * CASE
+         WHEN e.ts IS NULL OR $half_life IS NULL OR $as_of IS NULL THEN 1.0
+         ELSE exp(-log(2.0) * (($as_of_us - (e.ts.epochSeconds * 1000000
+                                + e.ts.nanosecond / 1000)) / 1e6) / $half_life)
+     END) AS w
+RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n,
+       collect(w) AS w
+"""
+Q_TYPES = "MATCH ()-[e:INTERACTED]->() RETURN collect(DISTINCT e.type) AS types"
+Q_NEXT_RUN = "OPTIONAL MATCH (r:Run) RETURN coalesce(max(r.id), 0) + 1 AS id"
+Q_CREATE_RUN = """
+CREATE (r:Run {id: $run_id, created_at: $created_at, params: $params, as_of: $as_of,
+               n_users: $n_users, n_edges: $n_edges, n_events: $n_events,
+               iterations: $iterations, error: $error, converged: $converged,
+               calibration: $calibration, timings: $timings, complete: false})
+"""
+Q_RUN_SCORES = """
+MATCH (r:Run {id: $run_id})
+CREATE (r)-[:HAS_SCORES]->(:RunScores {run_id: $run_id, chunk: $chunk, uids: $uid,
+                                       influence: $influence, score: $score, rank: $rank})
+"""
+Q_SET_USER_SCORES = """
+UNWIND range(0, size($uid) - 1) AS i
+MATCH (u:User {uid: $uid[i]})
+SET u.influence = $influence[i], u.score = $score[i], u.rank = $rank[i], u.run_id = $run_id
+"""
+Q_COMPLETE_RUN = "MATCH (r:Run {id: $run_id}) SET r.complete = true"
+Q_RUNS = """
+MATCH (r:Run {complete: true})
+RETURN r.id AS run_id, r.created_at AS created_at, r.params AS params, r.as_of AS as_of,
+       r.n_users AS n_users, r.n_edges AS n_edges, r.n_events AS n_events,
+       r.iterations AS iterations, r.error AS error, r.converged AS converged,
+       r.calibration AS calibration, r.timings AS timings
+ORDER BY r.id
+"""
+Q_TOP_LATEST = """
+MATCH (u:User) WHERE u.rank <= $k AND u.run_id = $run_id
+RETURN u.rank AS rank, u.id AS id, u.score AS score, u.influence AS influence, u.name AS name
+ORDER BY rank, id LIMIT $k
+"""
+Q_RUN_SCORE_CHUNKS = """
+MATCH (:Run {id: $run_id})-[:HAS_SCORES]->(c:RunScores)
+RETURN c.uids AS uid, c.influence AS influence, c.score AS score, c.rank AS rank
+ORDER BY c.chunk
+"""
+Q_EVENTS = """
+MATCH (a:User)-[e:INTERACTED]->(b:User)
+RETURN a.id AS src, b.id AS dst, e.type AS type, e.ts AS ts, e.post_id AS post_id,
+       e.seq AS seq, e.load_id AS load_id
+ORDER BY e.ts IS NOT NULL, e.ts, src, dst, type, e.post_id IS NOT NULL, post_id, seq
+"""
+Q_LOADS = """
+MATCH (l:Load)
+RETURN l.id AS load_id, l.source AS source, l.format AS format, l.fingerprint AS fingerprint,
+       l.started_at AS started_at, l.finished_at AS finished_at, l.status AS status,
+       l.report AS report
+ORDER BY l.started_at, l.id
+"""
+
+
+def _micros(column: pa.ChunkedArray) -> list:
+    """Timestamps as epoch microseconds (None for null), for a parameter list."""
+    return column.cast(pa.timestamp("us")).cast(pa.int64()).to_pylist()
+
+
+def _naive_utc(value) -> datetime | None:
+    if value is None:
+        return None
+    native = value.to_native() if hasattr(value, "to_native") else value
+    if native.tzinfo is not None:
+        native = native.astimezone(UTC).replace(tzinfo=None)
+    return native
+
+
+def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for lo in range(0, n, size):
+        yield lo, min(n, lo + size)
+
+
+class Neo4jStore:
+    """A store on a Neo4j 5 server.
+
+    Parameters
+    ----------
+    url : str
+        ``bolt://``, ``neo4j://`` or ``neo4j+s://`` URI.
+    batch_size : int, optional
+        Rows per write transaction (default 10,000).
+    driver : neo4j.Driver, optional
+        Use this driver instead of opening one (tests wrap the real driver with a spy).
+
+    Notes
+    -----
+    Credentials come from ``NEO4J_USERNAME`` and ``NEO4J_PASSWORD`` (no authentication when
+    both are unset), the database from ``NEO4J_DATABASE`` (the server's default otherwise).
+    They are never printed.
+    """
+
+    backend = "neo4j"
+
+    def __init__(self, url: str, *, batch_size: int = BATCH_SIZE, driver=None) -> None:
+        import neo4j
+        from neo4j import exceptions as nx_exc
+
+        self._url = url
+        self.batch_size = int(batch_size)
+        self.database = os.environ.get("NEO4J_DATABASE") or None
+        user = os.environ.get("NEO4J_USERNAME")
+        password = os.environ.get("NEO4J_PASSWORD")
+        auth = (user or "neo4j", password) if (user or password) else None
+        self._owns_driver = driver is None
+        try:
+            self.driver = driver or neo4j.GraphDatabase.driver(
+                url, auth=auth, connection_timeout=CONNECT_TIMEOUT_S,
+                notifications_min_severity="OFF",
+                max_transaction_retry_time=15.0, connection_acquisition_timeout=10.0,
+            )
+            self.driver.verify_connectivity()
+        except nx_exc.AuthError as exc:
+            self._close_driver()
+            read = ", ".join(f"{v} ({'set' if os.environ.get(v) else 'unset'})"
+                             for v in CREDENTIAL_ENV)
+            raise StoreError(
+                f"Neo4j at {url} refused the credentials — read {read}; set NEO4J_USERNAME "
+                "and NEO4J_PASSWORD to a valid user"
+            ) from exc
+        except (nx_exc.ServiceUnavailable, nx_exc.DriverError, OSError, ValueError) as exc:
+            self._close_driver()
+            raise StoreError(
+                f"cannot reach Neo4j at {url}: {exc.__class__.__name__} — is the server running "
+                "and is the port right? (without Docker: make neo4j-up)"
+            ) from exc
+        self._ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def _close_driver(self) -> None:
+        if getattr(self, "driver", None) is not None and self._owns_driver:
+            self.driver.close()
+
+    def close(self) -> None:
+        self._close_driver()
+
+    def __enter__(self) -> Neo4jStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- query helpers -------------------------------------------------------------------
+    def _session(self):
+        return self.driver.session(database=self.database)
+
+    def _write(self, query: str, **params) -> dict:
+        """Run one write query in a managed transaction; return its records and counters."""
+
+        def work(tx):
+            result = tx.run(query, params)
+            records = [r.data() for r in result]
+            return records, result.consume().counters
+
+        with self._translate_errors(), self._session() as session:
+            records, counters = session.execute_write(work)
+        return {"records": records, "counters": counters}
+
+    def _read(self, query: str, **params) -> list[dict]:
+        def work(tx):
+            return [r.data() for r in tx.run(query, params)]
+
+        with self._translate_errors(), self._session() as session:
+            return session.execute_read(work)
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        """Driver exceptions become one :class:`StoreError` with what to do (the one place)."""
+        from neo4j import exceptions as nx_exc
+
+        try:
+            yield
+        except (nx_exc.ServiceUnavailable, nx_exc.SessionExpired) as exc:
+            raise StoreError(
+                f"lost the connection to Neo4j at {self.url} ({exc.__class__.__name__}); "
+                "an unfinished load is rolled back by the next load or analyze — restart the "
+                "server and run the command again"
+            ) from exc
+        except nx_exc.AuthError as exc:
+            raise StoreError(f"Neo4j at {self.url} refused the credentials: {exc.message}") from exc
+        except nx_exc.Neo4jError as exc:
+            raise StoreError(f"Neo4j at {self.url} failed: {exc.code}: {exc.message}") from exc
+        except nx_exc.DriverError as exc:
+            raise StoreError(f"Neo4j driver error for {self.url}: {exc}") from exc
+
+    def _ensure_schema(self) -> None:
+        for statement in SCHEMA:
+            self._write(statement)
+
+    # -- loading -------------------------------------------------------------------------
+    def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
+        """Roll back every load that did not complete (crash, kill); return their ids."""
+        rolled = []
+        for row in self._read(Q_INTERRUPTED):
+            load_id = row["id"]
+            if stage:
+                stage(f"roll back interrupted load {load_id}")
+            for query in (Q_DELETE_EVENTS_OF_LOAD, Q_DELETE_FOLLOWS_OF_LOAD,
+                          Q_DELETE_POSTS_OF_LOAD, Q_DELETE_USERS_OF_LOAD):
+                while self._write(query, load_id=load_id, limit=self.batch_size)[
+                        "records"][0]["n"]:
+                    pass
+            self._write(Q_DELETE_LOAD, load_id=load_id)
+            rolled.append(load_id)
+        return rolled
+
+    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
+        """Merge a validated snapshot, in batches, under a load ledger entry.
+
+        An earlier interrupted load is rolled back first. Rows already present are not
+        duplicated (users by id, follows by pair, events by key, posts by id).
+        """
+        stage = stage or (lambda _s: None)
+        t0 = time.perf_counter()
+        self.recover_interrupted_loads(stage=stage)
+        stage("stage rows")
+        staged = stage_snapshot(snapshot)
+        reports = snapshot.reports
+        for table, extra in staged.counts.items():
+            for key, value in extra.items():
+                setattr(reports[table], key, value)
+        previous = self._read(Q_PREVIOUS_LOAD, fingerprint=snapshot.fingerprint)
+        load_id = new_load_id()
+        self._write(Q_START_LOAD, load_id=load_id, source=snapshot.source,
+                    format=snapshot.format, fingerprint=snapshot.fingerprint)
+        stage("store: users")
+        reports["users"].new = self._merge_users(staged, load_id)
+        stage("store: follows")
+        reports["follows"].new = self._merge_rows(
+            Q_MERGE_FOLLOWS, staged.follows, load_id, counter="relationships_created",
+            columns={"src": None, "dst": None, "ts": _micros})
+        stage("store: interactions")
+        reports["interactions"].new = self._merge_events(staged.events, load_id)
+        stage("store: posts")
+        reports["posts"].new = self._merge_rows(
+            Q_MERGE_POSTS, staged.posts, load_id, counter="nodes_created",
+            columns={"id": None, "author": None, "ts": _micros, "text": None, "topics": None})
+        stage("store: complete load")
+        lo, hi = staged.ts_range
+        self._write(Q_FINISH_LOAD, load_id=load_id,
+                    report=json.dumps({k: vars(v) for k, v in reports.items()}),
+                    ts_min=lo, ts_max=hi)
+        return LoadSummary(
+            load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
+            already_loaded_as=previous[0]["id"] if previous else None,
+            seconds=time.perf_counter() - t0,
+        )
+
+    def _merge_users(self, staged, load_id: str) -> int:
+        existing = self._read(Q_EXISTING_USERS)
+        known = pa.array([r["id"] for r in existing], pa.string())
+        max_uid = max((r["uid"] for r in existing), default=-1)
+        ids = staged.user_ids.column("id").combine_chunks()
+        new_ids = ids.filter(pc.invert(pc.is_in(ids, value_set=known)))
+        uids = np.arange(max_uid + 1, max_uid + 1 + len(new_ids), dtype=np.int64)
+        created = 0
+        id_list = new_ids.to_pylist()
+        for lo, hi in _batches(len(id_list), self.batch_size):
+            out = self._write(Q_MERGE_USERS, id=id_list[lo:hi], uid=uids[lo:hi].tolist(),
+                              load_id=load_id)
+            created += out["counters"].nodes_created
+        users = staged.users
+        if users.num_rows:
+            cols = {
+                "id": users.column("id").to_pylist(),
+                "name": users.column("name").to_pylist(),
+                "created_at": _micros(users.column("created_at")),
+                "topics": users.column("topics").to_pylist(),
+                "attributes": users.column("attributes").to_pylist(),
+            }
+            for lo, hi in _batches(users.num_rows, self.batch_size):
+                self._write(Q_SET_USER_ATTRS, **{k: v[lo:hi] for k, v in cols.items()})
+        return created
+
+    def _merge_rows(self, query: str, table: pa.Table, load_id: str, *, counter: str,
+                    columns: dict) -> int:
+        created = 0
+        lists = {name: (conv(table.column(name)) if conv else table.column(name).to_pylist())
+                 for name, conv in columns.items()}
+        for lo, hi in _batches(table.num_rows, self.batch_size):
+            out = self._write(query, load_id=load_id, **{k: v[lo:hi] for k, v in lists.items()})
+            created += getattr(out["counters"], counter)
+        return created
+
+    def _merge_events(self, events: pa.Table, load_id: str) -> int:
+        lists = {
+            "src": events.column("src").to_pylist(),
+            "dst": events.column("dst").to_pylist(),
+            "type": events.column("type").to_pylist(),
+            "ts": _micros(events.column("ts")),
+            "post_id": events.column("post_id").to_pylist(),
+            "topics": events.column("topics").to_pylist(),
+            "weight": events.column("weight").to_pylist(),
+            "seq": events.column("seq").to_pylist(),
+            "key": events.column("key").to_pylist(),
+        }
+        created = 0
+        for lo, hi in _batches(events.num_rows, self.batch_size):
+            batch = {k: v[lo:hi] for k, v in lists.items()}
+            found = self._read(Q_EXISTING_EVENT_KEYS, key=batch["key"])[0]["keys"]
+            if found:  # some events are already stored: keep only the new ones
+                seen = set(found)
+                keep = [i for i, k in enumerate(batch["key"]) if k not in seen]
+                batch = {k: [v[i] for i in keep] for k, v in batch.items()}
+            if batch["key"]:
+                out = self._write(Q_CREATE_EVENTS, load_id=load_id, **batch)
+                created += out["counters"].relationships_created
+        return created
+
+    # -- graph view ----------------------------------------------------------------------
+    def time_range(self) -> tuple[datetime | None, datetime | None]:
+        row = self._read(Q_TIME_RANGE)[0]
+        return _naive_utc(row["lo"]), _naive_utc(row["hi"])
+
+    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
+        self.recover_interrupted_loads()
+        users = self._read(Q_USERS)[0]
+        if not users["uid"]:
+            raise StoreNotReadyError(
+                f"the store {self.url} is empty — load a snapshot first: "
+                "graph-influence load SNAPSHOT"
+            )
+        uids = np.asarray(users["uid"], dtype=np.int64)
+        as_of_param = as_of.replace(tzinfo=UTC) if as_of is not None else None
+        as_of_us = (int(round(as_of.replace(tzinfo=UTC).timestamp() * 1e6))
+                    if as_of is not None else None)
+        type_names = sorted(self._read(Q_TYPES)[0]["types"])
+        type_code = {t: i for i, t in enumerate(type_names)}
+        parts = {k: [] for k in ("fs", "fd", "s", "d", "t", "n", "w")}
+        top = int(uids.max()) + 1
+        for lo in range(0, top, READ_CHUNK_USERS):
+            hi = lo + READ_CHUNK_USERS
+            f = self._read(Q_FOLLOWS_VIEW, lo=lo, hi=hi, as_of=as_of_param)[0]
+            parts["fs"].append(np.asarray(f["src"], np.int64))
+            parts["fd"].append(np.asarray(f["dst"], np.int64))
+            e = self._read(Q_EVENTS_VIEW, lo=lo, hi=hi, as_of=as_of_param, as_of_us=as_of_us,
+                           half_life=half_life_seconds)[0]
+            parts["s"].append(np.asarray(e["src"], np.int64))
+            parts["d"].append(np.asarray(e["dst"], np.int64))
+            codes = pd.Series(e["type"], dtype=object).map(type_code)
+            parts["t"].append(codes.to_numpy(dtype=np.int64) if len(codes) else np.zeros(0, int))
+            parts["n"].append(np.asarray(e["n"], np.int64))
+            parts["w"].append(np.asarray(e["w"], np.float64))
+        cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
+        return canonical_view(
+            uids=uids, ids=pa.array(users["id"], pa.string()),
+            follow_src=cat["fs"], follow_dst=cat["fd"],
+            inter_src=cat["s"], inter_dst=cat["d"], inter_type=cat["t"],
+            inter_count=cat["n"], inter_decayed=cat["w"],
+            type_names=type_names, as_of=as_of, half_life_seconds=half_life_seconds,
+        )
+
+    # -- results -------------------------------------------------------------------------
+    def write_run(self, run: RunRecord, view: GraphView, influence: np.ndarray,
+                  score: np.ndarray, rank: np.ndarray) -> int:
+        run_id = int(self._read(Q_NEXT_RUN)[0]["id"])
+        created = datetime.now(UTC).replace(tzinfo=None)
+        self._write(
+            Q_CREATE_RUN, run_id=run_id, created_at=created,
+            params=json.dumps(run.params, sort_keys=True), as_of=run.as_of,
+            n_users=run.n_users, n_edges=run.n_edges, n_events=run.n_events,
+            iterations=run.iterations, error=float(run.error), converged=bool(run.converged),
+            calibration=json.dumps(run.calibration), timings=json.dumps(run.timings),
+        )
+        uid = view.uids.tolist()
+        infl = np.asarray(influence, np.float64).tolist()
+        sc = np.asarray(score, np.float64).tolist()
+        rk = np.asarray(rank, np.int64).tolist()
+        for chunk, (lo, hi) in enumerate(_batches(len(uid), SCORE_CHUNK)):
+            self._write(Q_RUN_SCORES, run_id=run_id, chunk=chunk, uid=uid[lo:hi],
+                        influence=infl[lo:hi], score=sc[lo:hi], rank=rk[lo:hi])
+        for lo, hi in _batches(len(uid), self.batch_size):
+            self._write(Q_SET_USER_SCORES, run_id=run_id, uid=uid[lo:hi],
+                        influence=infl[lo:hi], score=sc[lo:hi], rank=rk[lo:hi])
+        self._write(Q_COMPLETE_RUN, run_id=run_id)
+        run.run_id = run_id
+        run.created_at = created
+        return run_id
+
+    def _run_id(self, run_id: int | None) -> int:
+        runs = [r.run_id for r in self.runs()]
+        if run_id is None:
+            if not runs:
+                raise StoreNotReadyError(
+                    f"no analysis in {self.url} yet — run: graph-influence analyze")
+            return runs[-1]
+        if run_id not in runs:
+            raise StoreNotReadyError(f"no run {run_id} in {self.url} — see graph-influence info")
+        return run_id
+
+    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        rid = self._run_id(run_id)
+        latest = self.runs()[-1].run_id
+        if rid == latest:
+            rows = self._read(Q_TOP_LATEST, k=int(k), run_id=rid)
+            frame = pd.DataFrame(rows, columns=["rank", "id", "score", "influence", "name"])
+            return frame.astype({"rank": "int64"})
+        frame = self._run_frame(rid, with_names=True)
+        return frame.head(k)[["rank", "id", "score", "influence", "name"]].reset_index(
+            drop=True)
+
+    def _run_frame(self, run_id: int, *, with_names: bool = False) -> pd.DataFrame:
+        chunks = self._read(Q_RUN_SCORE_CHUNKS, run_id=run_id)
+        cols = {k: np.concatenate([np.asarray(c[k]) for c in chunks])
+                for k in ("uid", "influence", "score", "rank")}
+        users = self._read(Q_USERS)[0]
+        id_of = pd.Series(users["id"], index=np.asarray(users["uid"], np.int64))
+        frame = pd.DataFrame({
+            "id": id_of.reindex(cols["uid"].astype(np.int64)).to_numpy(),
+            "influence": cols["influence"].astype(np.float64),
+            "score": cols["score"].astype(np.float64),
+            "rank": cols["rank"].astype(np.int64),
+        })
+        frame = frame.sort_values(["rank", "id"], kind="stable", ignore_index=True)
+        if with_names:
+            head = frame.head(1000)
+            names = self._read(Q_USER_NAMES_BY_ID, id=head["id"].tolist())
+            name_of = {r["id"]: r["name"] for r in names}
+            frame["name"] = frame["id"].map(name_of)
+        return frame
+
+    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
+        return self._run_frame(self._run_id(run_id))
+
+    def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
+        return pa.Table.from_pandas(self.scores(run_id=run_id), preserve_index=False)
+
+    def runs(self) -> list[RunRecord]:
+        out = []
+        for r in self._read(Q_RUNS):
+            out.append(RunRecord(
+                params=json.loads(r["params"]), as_of=_naive_utc(r["as_of"]),
+                n_users=r["n_users"], n_edges=r["n_edges"], n_events=r["n_events"],
+                iterations=r["iterations"], error=r["error"], converged=r["converged"],
+                calibration=json.loads(r["calibration"]), timings=json.loads(r["timings"]),
+                run_id=r["run_id"], created_at=_naive_utc(r["created_at"]),
+            ))
+        return out
+
+    def events(self) -> pd.DataFrame:
+        rows = self._read(Q_EVENTS)
+        frame = pd.DataFrame(
+            rows, columns=["src", "dst", "type", "ts", "post_id", "seq", "load_id"])
+        frame["ts"] = pd.to_datetime([_naive_utc(t) for t in frame["ts"]])
+        return frame
+
+    def counts(self) -> dict[str, int]:
+        return {name: int(self._read(query)[0]["n"]) for name, query in Q_COUNTS.items()}
+
+    def loads(self) -> list[dict]:
+        out = []
+        for r in self._read(Q_LOADS):
+            r = dict(r)
+            r["started_at"] = _naive_utc(r["started_at"])
+            r["finished_at"] = _naive_utc(r["finished_at"])
+            r["report"] = json.loads(r["report"]) if r["report"] else None
+            out.append(r)
+        return out
+
+    def info(self) -> dict:
+        runs = self.runs()
+        lo, hi = self.time_range()
+        return {
+            "store": self.url,
+            "backend": self.backend,
+            "counts": self.counts(),
+            "time_range": [lo, hi],
+            "loads": self.loads(),
+            "runs": len(runs),
+            "last_run": runs[-1] if runs else None,
+        }
+
+
+Q_USER_NAMES_BY_ID = """
+UNWIND $id AS x MATCH (u:User {id: x}) RETURN u.id AS id, u.name AS name
+"""

@@ -1,0 +1,1 @@
+"""Helpers for tests and local development (a real Neo4j server from Maven Central jars)."""

@@ -1,0 +1,934 @@
+"""Run a real Neo4j 5.26 Community server from Maven Central jars (DESIGN.md section 6).
+
+There is no Docker engine on the development and CI machines, so tests and local use start the
+server straight from the jars that ``tools/neo4j/pom.xml`` pulls from Maven Central:
+
+* :func:`ensure_neo4j_jars` runs Maven once and keeps the jars in ``<root>/.neo4j/lib``.
+* :class:`Neo4jServer` lays out a server home, writes ``conf/neo4j.conf`` (loopback only, Bolt on
+  a free port, HTTP(S) off), launches ``org.neo4j.server.CommunityEntryPoint`` and waits until the
+  Python driver can connect. It can be stopped, killed and restarted on the same home and port.
+* ``python -m graph_influence.testing.neo4j_server up|down`` runs a detached development server
+  whose data lives in ``<root>/.neo4j/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``).
+
+Only the standard library and the ``neo4j`` driver are used. POSIX only (process groups, signals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, DriverError, Neo4jError
+
+__all__ = [
+    "ENTRY_POINT",
+    "JVM_FLAGS",
+    "MissingToolError",
+    "Neo4jServer",
+    "Neo4jServerError",
+    "ensure_neo4j_jars",
+    "find_root",
+    "free_port",
+    "main",
+]
+
+#: Where the pom that lists the server jars lives, relative to the repository root.
+POM_PATH = Path("tools") / "neo4j" / "pom.xml"
+#: Git-ignored folder (under the repository root) for jars, server homes and the dev server state.
+STATE_DIR = ".neo4j"
+#: Java class that starts the Community server.
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+#: Java class behind ``neo4j-admin``.
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"
+#: JVM flags Neo4j 5.26 needs on Java 17 when started without its launcher scripts.
+JVM_FLAGS: tuple[str, ...] = (
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-XX:+ExitOnOutOfMemoryError",
+    "-Dfile.encoding=UTF-8",
+)
+
+_JARS_MARKER = ".complete"
+_HOME_MARKER = ".neo4j-server-home"
+_CONSOLE_LOG = "console.log"
+_MIN_PASSWORD_LENGTH = 8
+_OUTPUT_TAIL_LINES = 40
+_LOG_TAIL_LINES = 60
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class Neo4jServerError(RuntimeError):
+    """The Neo4j jars could not be fetched, or the server could not be started or stopped."""
+
+
+class MissingToolError(Neo4jServerError):
+    """A program the server needs (``java`` or ``mvn``) is not installed or not on ``PATH``."""
+
+
+# --------------------------------------------------------------------------------------------
+# Jars
+# --------------------------------------------------------------------------------------------
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Find the repository root: the nearest folder holding ``tools/neo4j/pom.xml``.
+
+    Parameters
+    ----------
+    start : Path, optional
+        Folder to search upwards from; the current directory by default. The checkout this module
+        lives in is tried last.
+
+    Returns
+    -------
+    Path
+        The repository root (absolute).
+
+    Raises
+    ------
+    Neo4jServerError
+        If no folder above ``start`` (nor this module's checkout) holds the pom.
+    """
+    here = (start or Path.cwd()).resolve()
+    candidates = [here, *here.parents, Path(__file__).resolve().parents[2]]
+    for candidate in candidates:
+        if (candidate / POM_PATH).is_file():
+            return candidate
+    raise Neo4jServerError(f"no {POM_PATH} found in {here} or any folder above it")
+
+
+def ensure_neo4j_jars(root: Path, *, pom: Path | None = None, timeout: float = 1800.0) -> Path:
+    """Make sure the Neo4j server jars are in ``<root>/.neo4j/lib``, fetching them if needed.
+
+    Maven (``mvn dependency:copy-dependencies``) runs only when the folder is missing or was not
+    completed for the current pom: a marker file holding the pom's hash is written last. The jars
+    are copied into a scratch folder that replaces ``lib`` only on success, under a file lock, so
+    concurrent callers (e.g. pytest-xdist workers) and interrupted downloads are safe.
+
+    Parameters
+    ----------
+    root : Path
+        Repository root (holds ``tools/neo4j/pom.xml`` and the git-ignored ``.neo4j`` folder).
+    pom : Path, optional
+        The pom to resolve; ``<root>/tools/neo4j/pom.xml`` by default.
+    timeout : float
+        Seconds Maven may run.
+
+    Returns
+    -------
+    Path
+        The folder holding the jars (``<root>/.neo4j/lib``).
+
+    Raises
+    ------
+    MissingToolError
+        If ``java`` or ``mvn`` cannot be found.
+    Neo4jServerError
+        If the pom is missing or Maven fails; the message names the command and its output tail.
+    """
+    root = Path(root).resolve()
+    pom = Path(pom).resolve() if pom is not None else root / POM_PATH
+    if not pom.is_file():
+        raise Neo4jServerError(f"Neo4j pom not found: {pom}")
+    state = root / STATE_DIR
+    lib = state / "lib"
+    stamp = hashlib.sha256(pom.read_bytes()).hexdigest()
+    if _jars_complete(lib, stamp):
+        return lib
+    state.mkdir(parents=True, exist_ok=True)
+    with _file_lock(state / ".lock"):
+        if _jars_complete(lib, stamp):
+            return lib
+        _java_executable()
+        mvn = _require_tool("mvn", "Maven 3.8+", "maven")
+        scratch = state / "lib.partial"
+        shutil.rmtree(scratch, ignore_errors=True)
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={scratch}",
+        ]
+        _run_checked(cmd, what="fetching the Neo4j jars", timeout=timeout)
+        jars = sorted(scratch.glob("*.jar"))
+        if not any(jar.name.startswith("neo4j-server-") for jar in jars):
+            raise Neo4jServerError(
+                f"{_format_cmd(cmd)} succeeded but {scratch} holds no neo4j-server jar "
+                f"({len(jars)} jars)"
+            )
+        (scratch / _JARS_MARKER).write_text(f"{stamp}\n{len(jars)} jars\n", encoding="utf-8")
+        shutil.rmtree(lib, ignore_errors=True)
+        scratch.rename(lib)
+    return lib
+
+
+def _jars_complete(lib: Path, stamp: str) -> bool:
+    marker = lib / _JARS_MARKER
+    try:
+        first_line = marker.read_text(encoding="utf-8").splitlines()[0]
+    except (OSError, IndexError):
+        return False
+    return first_line.strip() == stamp
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _require_tool(name: str, what: str, debian_package: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise MissingToolError(
+            f"`{name}` not found on PATH: the Neo4j test server needs {what} "
+            f"(e.g. `apt-get install {debian_package}`)"
+        )
+    return found
+
+
+def _java_executable() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home:
+        candidate = Path(java_home) / "bin" / "java"
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    return _require_tool("java", "Java 17 or 21", "openjdk-17-jre-headless")
+
+
+def _run_checked(cmd: Sequence[str], *, what: str, timeout: float, **kwargs: object) -> None:
+    try:
+        result = subprocess.run(
+            list(cmd),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+            **kwargs,
+        )
+    except subprocess.TimeoutExpired as exc:
+        output = exc.output if isinstance(exc.output, str) else (exc.output or b"").decode()
+        raise Neo4jServerError(
+            f"{what} timed out after {timeout:.0f} s: {_format_cmd(cmd)}\n{_tail(output)}"
+        ) from exc
+    if result.returncode != 0:
+        raise Neo4jServerError(
+            f"{what} failed (exit code {result.returncode}): {_format_cmd(cmd)}\n"
+            f"--- last output lines ---\n{_tail(result.stdout)}"
+        )
+
+
+def _format_cmd(cmd: Sequence[str]) -> str:
+    return " ".join(cmd)
+
+
+def _tail(text: str, lines: int = _OUTPUT_TAIL_LINES) -> str:
+    # Maven 3.8 prints colour resets even in batch mode with style.color=never.
+    return "\n".join(_ANSI_ESCAPE.sub("", text).rstrip().splitlines()[-lines:])
+
+
+# --------------------------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------------------------
+
+
+def _port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port that is free on ``host`` right now.
+
+    Parameters
+    ----------
+    host : str
+        Address to probe.
+
+    Returns
+    -------
+    int
+        A port number the OS handed out for an ephemeral bind (it may be taken again later).
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+# Servers started here and not yet stopped or detached, stopped at interpreter exit.
+_LIVE_SERVERS: set[Neo4jServer] = set()
+
+
+@atexit.register
+def _stop_live_servers() -> None:
+    for server in list(_LIVE_SERVERS):
+        with contextlib.suppress(Exception):
+            server.stop()
+
+
+class Neo4jServer:
+    """A Neo4j Community server process running from Maven Central jars.
+
+    Use it as a context manager (``with Neo4jServer(lib) as server: ...``), or call
+    :meth:`start` and :meth:`close` yourself. Servers left running when the interpreter exits
+    normally are stopped by an ``atexit`` hook (unless :meth:`detach` was called).
+
+    Parameters
+    ----------
+    lib_dir : Path
+        Folder of jars, as returned by :func:`ensure_neo4j_jars`.
+    home : Path, optional
+        Server home (``conf/``, ``data/``, ``logs/``, ...). By default a fresh temporary folder is
+        made under ``base_dir`` at :meth:`start` and removed by :meth:`close`.
+    base_dir : Path, optional
+        Where to make the temporary home (the system temp dir by default); ignored with ``home``.
+    port : int, optional
+        Bolt port on 127.0.0.1; a free one is picked at :meth:`start` by default.
+    password : str, optional
+        Enables authentication with user ``neo4j`` and this initial password (8+ characters),
+        set with ``neo4j-admin dbms set-initial-password`` before the first start. Without it,
+        authentication is disabled.
+    heap_initial, heap_max : str
+        JVM heap sizes (``-Xms``/``-Xmx``), in Neo4j/JVM size syntax such as ``"512m"``.
+    pagecache : str
+        ``server.memory.pagecache.size``.
+    startup_timeout : float
+        Seconds to wait for the server to accept Bolt connections.
+    stop_timeout : float
+        Seconds to wait after SIGTERM before sending SIGKILL.
+    config : Mapping[str, str], optional
+        Extra ``neo4j.conf`` settings; they override the defaults written by this class.
+    jvm_args : Sequence[str]
+        Extra JVM flags, placed after :data:`JVM_FLAGS`.
+    keep_data : bool
+        Start on the existing data in ``home`` instead of wiping it (used by the dev server).
+    remove_home : bool, optional
+        Delete ``home`` in :meth:`close`; by default only a temporary home is deleted.
+
+    Attributes
+    ----------
+    uri : str
+        ``bolt://127.0.0.1:PORT`` (once a port is known).
+    port : int or None
+        The Bolt port.
+    home : Path or None
+        The server home.
+    pid : int or None
+        Process id of the running server (``None`` when it is not running).
+    """
+
+    def __init__(
+        self,
+        lib_dir: Path,
+        home: Path | None = None,
+        *,
+        base_dir: Path | None = None,
+        port: int | None = None,
+        password: str | None = None,
+        heap_initial: str = "512m",
+        heap_max: str = "1g",
+        pagecache: str = "128m",
+        startup_timeout: float = 120.0,
+        stop_timeout: float = 60.0,
+        config: Mapping[str, str] | None = None,
+        jvm_args: Sequence[str] = (),
+        keep_data: bool = False,
+        remove_home: bool | None = None,
+    ) -> None:
+        if password is not None and len(password) < _MIN_PASSWORD_LENGTH:
+            raise ValueError(f"Neo4j passwords need at least {_MIN_PASSWORD_LENGTH} characters")
+        self.lib_dir = Path(lib_dir).resolve()
+        self._home = Path(home).resolve() if home is not None else None
+        self._base_dir = Path(base_dir) if base_dir is not None else None
+        self._requested_port = port
+        self._port: int | None = port
+        self.password = password
+        self.heap_initial = heap_initial
+        self.heap_max = heap_max
+        self.pagecache = pagecache
+        self.startup_timeout = startup_timeout
+        self.stop_timeout = stop_timeout
+        self.extra_config = dict(config or {})
+        self.jvm_args = tuple(jvm_args)
+        self.keep_data = keep_data
+        self._remove_home = remove_home if remove_home is not None else home is None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self.returncode: int | None = None
+
+    # -- attributes ------------------------------------------------------------------------
+
+    @property
+    def home(self) -> Path | None:
+        """The server home folder (``None`` until :meth:`start` makes a temporary one)."""
+        return self._home
+
+    @property
+    def port(self) -> int | None:
+        """The Bolt port on 127.0.0.1 (``None`` until chosen)."""
+        return self._port
+
+    @property
+    def uri(self) -> str:
+        """The Bolt URI, ``bolt://127.0.0.1:PORT``."""
+        if self._port is None:
+            raise Neo4jServerError("the server has no port yet: call start() first")
+        return f"bolt://127.0.0.1:{self._port}"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running server, or ``None``."""
+        return self._proc.pid if self.running and self._proc is not None else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        """Driver credentials: ``("neo4j", password)``, or ``None`` when auth is disabled."""
+        return ("neo4j", self.password) if self.password is not None else None
+
+    @property
+    def log_path(self) -> Path:
+        """The file receiving the server's stdout and stderr (``HOME/logs/console.log``)."""
+        return self._require_home() / "logs" / _CONSOLE_LOG
+
+    def driver(self, **kwargs: object) -> Driver:
+        """Open a driver to this server with the right credentials.
+
+        Parameters
+        ----------
+        **kwargs
+            Passed to :func:`neo4j.GraphDatabase.driver`.
+
+        Returns
+        -------
+        neo4j.Driver
+            A new driver; close it (or use it as a context manager).
+        """
+        return GraphDatabase.driver(self.uri, auth=self.auth, **kwargs)
+
+    def log_tail(self, lines: int = _LOG_TAIL_LINES) -> str:
+        """Return the last lines of the console log (empty if there is none).
+
+        Parameters
+        ----------
+        lines : int
+            How many lines to return.
+
+        Returns
+        -------
+        str
+            The lines, newline-separated.
+        """
+        if self._home is None:
+            return ""
+        try:
+            with open(self.log_path, "rb") as handle:
+                kept = deque(handle, maxlen=lines)
+        except OSError:
+            return ""
+        return b"".join(kept).decode("utf-8", errors="replace").rstrip()
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> Neo4jServer:
+        """Lay out the home, write the config and start the server; wait until it is ready.
+
+        The home is wiped first unless ``keep_data`` was given (only a home made by this class,
+        or an empty folder, is ever wiped).
+
+        Returns
+        -------
+        Neo4jServer
+            ``self``, running and accepting Bolt connections at :attr:`uri`.
+
+        Raises
+        ------
+        Neo4jServerError
+            If the server is already running, exits early or is not ready in time; the message
+            ends with the last lines of the server log.
+        """
+        if self.running:
+            raise Neo4jServerError(f"the server is already running (pid {self.pid})")
+        self._prepare_home()
+        attempts = 1 if self._requested_port is not None else 3
+        for attempt in range(1, attempts + 1):
+            self._port = self._requested_port or free_port()
+            self._write_config()
+            if self.password is not None and not self._has_system_database():
+                self._set_initial_password()
+            try:
+                self._launch_and_wait()
+                return self
+            except Neo4jServerError:
+                # A free port picked by us can be taken before Neo4j binds it: try another.
+                if attempt < attempts and "Address already in use" in self.log_tail(200):
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def restart(self) -> Neo4jServer:
+        """Start the server again on the same home and port, keeping its data.
+
+        A running server is stopped (SIGTERM) first; after :meth:`kill` this performs crash
+        recovery on the next start.
+
+        Returns
+        -------
+        Neo4jServer
+            ``self``, running again at the same :attr:`uri`.
+
+        Raises
+        ------
+        Neo4jServerError
+            If the server was never started, or does not come back up.
+        """
+        if self._home is None or self._port is None:
+            raise Neo4jServerError("restart() needs a server that was started before")
+        self.stop()
+        self._write_config()
+        self._launch_and_wait()
+        return self
+
+    def stop(self, timeout: float | None = None) -> int | None:
+        """Stop the server: SIGTERM to its process group, then SIGKILL if it lingers.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait after SIGTERM; ``stop_timeout`` by default.
+
+        Returns
+        -------
+        int or None
+            The process exit code, or ``None`` if no server process was known.
+        """
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                proc.wait(self.stop_timeout if timeout is None else timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                proc.wait()
+        return self._forget()
+
+    def kill(self) -> int | None:
+        """Kill the server at once with SIGKILL (for fault-injection tests); data stays on disk.
+
+        Returns
+        -------
+        int or None
+            The process exit code (``-9``), or ``None`` if no server process was known.
+        """
+        proc = self._proc
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            self._signal(signal.SIGKILL)
+            proc.wait()
+        return self._forget()
+
+    def detach(self) -> int:
+        """Leave the server running on its own: :meth:`close` and ``atexit`` will not stop it.
+
+        Returns
+        -------
+        int
+            The process id, for stopping it later with SIGTERM.
+        """
+        if self._proc is None or not self.running:
+            raise Neo4jServerError("no running server to detach")
+        pid = self._proc.pid
+        self._proc = None
+        _LIVE_SERVERS.discard(self)
+        self._remove_home = False
+        return pid
+
+    def close(self) -> None:
+        """Stop the server and, for a temporary home, delete the home folder."""
+        self.stop()
+        if self._remove_home and self._home is not None:
+            shutil.rmtree(self._home, ignore_errors=True)
+
+    def __enter__(self) -> Neo4jServer:
+        if not self.running:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = f"pid {self.pid}" if self.running else "stopped"
+        return f"Neo4jServer(home={str(self._home)!r}, port={self._port}, {state})"
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _require_home(self) -> Path:
+        if self._home is None:
+            raise Neo4jServerError("the server has no home yet: call start() first")
+        return self._home
+
+    def _prepare_home(self) -> None:
+        if self._home is None:
+            if self._base_dir is not None:
+                self._base_dir.mkdir(parents=True, exist_ok=True)
+            self._home = Path(tempfile.mkdtemp(prefix="neo4j-", dir=self._base_dir)).resolve()
+        home = self._home
+        if home.exists() and not self.keep_data and any(home.iterdir()):
+            if not (home / _HOME_MARKER).is_file():
+                raise Neo4jServerError(
+                    f"refusing to wipe {home}: it is not empty and was not made by Neo4jServer"
+                )
+            shutil.rmtree(home)
+        for sub in ("conf", "data", "logs", "import", "plugins", "run", "licenses"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+        (home / _HOME_MARKER).touch()
+        lib_link = home / "lib"
+        if lib_link.is_symlink() or lib_link.exists():
+            if lib_link.resolve() != self.lib_dir:
+                if lib_link.is_symlink():
+                    lib_link.unlink()
+                else:
+                    shutil.rmtree(lib_link)
+        if not lib_link.exists():
+            lib_link.symlink_to(self.lib_dir, target_is_directory=True)
+
+    def _config(self) -> dict[str, str]:
+        home = self._require_home()
+        bolt = f"127.0.0.1:{self._port}"
+        settings = {
+            "server.default_listen_address": "127.0.0.1",
+            "server.default_advertised_address": "127.0.0.1",
+            "server.bolt.enabled": "true",
+            "server.bolt.listen_address": bolt,
+            "server.bolt.advertised_address": bolt,
+            "server.http.enabled": "false",
+            "server.https.enabled": "false",
+            "dbms.security.auth_enabled": "true" if self.password is not None else "false",
+            "dbms.usage_report.enabled": "false",
+            "server.memory.pagecache.size": self.pagecache,
+            # Read by the neo4j launcher scripts only; the JVM gets -Xms/-Xmx directly.
+            "server.memory.heap.initial_size": self.heap_initial,
+            "server.memory.heap.max_size": self.heap_max,
+            # Default is to preallocate 256 MiB per transaction log file and database.
+            "db.tx_log.preallocate": "false",
+            # Internal setting (default 5): Netty's quiet period, waited twice on shutdown, so a
+            # graceful stop takes ~10 s instead of well under a second.
+            "internal.dbms.bolt.netty_server_shutdown_quiet_period": "0",
+            "server.directories.data": str(home / "data"),
+            "server.directories.transaction.logs.root": str(home / "data" / "transactions"),
+            "server.directories.dumps.root": str(home / "data" / "dumps"),
+            "server.directories.script.root": str(home / "data" / "scripts"),
+            "server.directories.logs": str(home / "logs"),
+            "server.directories.import": str(home / "import"),
+            "server.directories.plugins": str(home / "plugins"),
+            "server.directories.run": str(home / "run"),
+            "server.directories.lib": str(home / "lib"),
+            "server.directories.licenses": str(home / "licenses"),
+        }
+        settings.update(self.extra_config)
+        return settings
+
+    def _write_config(self) -> None:
+        conf = self._require_home() / "conf" / "neo4j.conf"
+        lines = ["# Written by graph_influence.testing.neo4j_server; rewritten on every start."]
+        lines += [f"{key}={value}" for key, value in self._config().items()]
+        conf.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def _has_system_database(self) -> bool:
+        return (self._require_home() / "data" / "databases" / "system").is_dir()
+
+    def _env(self) -> dict[str, str]:
+        home = self._require_home()
+        env = dict(os.environ)
+        env["NEO4J_HOME"] = str(home)
+        env["NEO4J_CONF"] = str(home / "conf")
+        return env
+
+    def _classpath(self) -> str:
+        return str(self._require_home() / "lib") + os.sep + "*"
+
+    def _set_initial_password(self) -> None:
+        assert self.password is not None
+        cmd = [
+            _java_executable(),
+            *JVM_FLAGS,
+            "-cp",
+            self._classpath(),
+            ADMIN_TOOL,
+            "dbms",
+            "set-initial-password",
+            self.password,
+        ]
+        try:
+            _run_checked(
+                cmd,
+                what="setting the initial Neo4j password",
+                timeout=120.0,
+                env=self._env(),
+                cwd=str(self._require_home()),
+            )
+        except Neo4jServerError as exc:
+            # Keep the password out of the message.
+            raise Neo4jServerError(str(exc).replace(self.password, "***")) from None
+
+    def _command(self) -> list[str]:
+        home = self._require_home()
+        return [
+            _java_executable(),
+            f"-Xms{self.heap_initial}",
+            f"-Xmx{self.heap_max}",
+            *JVM_FLAGS,
+            *self.jvm_args,
+            "-cp",
+            self._classpath(),
+            ENTRY_POINT,
+            f"--home-dir={home}",
+            f"--config-dir={home / 'conf'}",
+            "--console-mode",
+        ]
+
+    def _launch_and_wait(self) -> None:
+        home = self._require_home()
+        assert self._port is not None
+        if not _port_is_free(self._port):
+            # Otherwise the readiness poll could talk to whatever else listens there.
+            raise Neo4jServerError(f"port {self._port} on 127.0.0.1 is already in use")
+        cmd = self._command()
+        with open(self.log_path, "ab") as log:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            log.write(f"=== {stamp} starting: {_format_cmd(cmd)}\n".encode())
+            log.flush()
+            self._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=str(home),
+                env=self._env(),
+                start_new_session=True,
+            )
+        self.returncode = None
+        _LIVE_SERVERS.add(self)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        proc = self._proc
+        assert proc is not None
+        deadline = time.monotonic() + self.startup_timeout
+        last_error: BaseException | None = None
+        while True:
+            code = proc.poll()
+            if code is not None:
+                self._forget()
+                raise Neo4jServerError(
+                    f"Neo4j exited with code {code} before accepting connections on "
+                    f"{self.uri}\n--- last lines of {self.log_path} ---\n{self.log_tail()}"
+                )
+            try:
+                # The Bolt handshake is bounded by the acquisition timeout (60 s by default).
+                with GraphDatabase.driver(
+                    self.uri,
+                    auth=self.auth,
+                    connection_timeout=2.0,
+                    connection_acquisition_timeout=5.0,
+                ) as driver:
+                    driver.verify_connectivity()
+                return
+            except AuthError as exc:
+                self.kill()
+                raise Neo4jServerError(
+                    f"Neo4j at {self.uri} rejected the configured credentials: {exc}"
+                ) from exc
+            except (DriverError, Neo4jError, OSError) as exc:
+                last_error = exc
+            if time.monotonic() >= deadline:
+                self.kill()
+                raise Neo4jServerError(
+                    f"Neo4j was not ready on {self.uri} after {self.startup_timeout:.0f} s "
+                    f"(last error: {last_error!r}); it was killed\n"
+                    f"--- last lines of {self.log_path} ---\n{self.log_tail()}"
+                )
+            time.sleep(0.25)
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self._proc is not None
+        # start_new_session=True made the JVM the leader of its own process group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._proc.pid, sig)
+
+    def _forget(self) -> int | None:
+        proc = self._proc
+        self._proc = None
+        _LIVE_SERVERS.discard(self)
+        self.returncode = proc.returncode if proc is not None else None
+        return self.returncode
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: a detached development server in <root>/.neo4j/dev
+# --------------------------------------------------------------------------------------------
+
+
+def _process_state(pid: int) -> str | None:
+    """Return the ``/proc`` state letter of ``pid`` (``None`` if there is no such process)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("State:"):
+            return line.split()[1]
+    return "?"
+
+
+def _is_neo4j_server(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return ENTRY_POINT.encode() in cmdline and _process_state(pid) not in (None, "Z")
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    root = find_root(args.root)
+    state = root / STATE_DIR
+    pid_file, uri_file = state / "pid", state / "uri"
+    pid = _read_pid(pid_file)
+    if pid is not None and _is_neo4j_server(pid) and uri_file.is_file():
+        print(f"NEO4J_URI={uri_file.read_text(encoding='utf-8').strip()}")
+        return 0
+    lib = ensure_neo4j_jars(root)
+    server = Neo4jServer(
+        lib,
+        state / "dev",
+        port=args.port,
+        password=args.password,
+        startup_timeout=args.timeout,
+        keep_data=True,
+        remove_home=False,
+    )
+    server.start()
+    uri_file.write_text(server.uri + "\n", encoding="utf-8")
+    pid_file.write_text(f"{server.detach()}\n", encoding="utf-8")
+    print(f"NEO4J_URI={server.uri}")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    state = find_root(args.root) / STATE_DIR
+    pid_file, uri_file = state / "pid", state / "uri"
+    pid = _read_pid(pid_file)
+    if pid is None or not _is_neo4j_server(pid):
+        print("no Neo4j dev server running", file=sys.stderr)
+    else:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + args.timeout
+        while _is_neo4j_server(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _is_neo4j_server(pid):
+            print(f"Neo4j (pid {pid}) ignored SIGTERM; sending SIGKILL", file=sys.stderr)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        print(f"stopped Neo4j (pid {pid})", file=sys.stderr)
+    pid_file.unlink(missing_ok=True)
+    uri_file.unlink(missing_ok=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point: ``up`` / ``down`` for a detached development server.
+
+    Parameters
+    ----------
+    argv : Sequence[str], optional
+        Arguments (``sys.argv[1:]`` by default).
+
+    Returns
+    -------
+    int
+        Process exit code.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m graph_influence.testing.neo4j_server",
+        description="Run a local Neo4j 5.26 Community server from Maven Central jars.",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=None, help="repository root (default: search upwards)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the dev server (data in .neo4j/dev), print NEO4J_URI")
+    up.add_argument("--port", type=int, default=None, help="Bolt port (default: a free one)")
+    up.add_argument(
+        "--password",
+        default=os.environ.get("NEO4J_PASSWORD") or None,
+        help="enable auth with this initial password for user neo4j, set on first start "
+        "(default: $NEO4J_PASSWORD, else auth disabled)",
+    )
+    up.add_argument("--timeout", type=float, default=120.0, help="start-up timeout in seconds")
+    down = sub.add_parser("down", help="stop the dev server (SIGTERM via .neo4j/pid)")
+    down.add_argument("--timeout", type=float, default=60.0, help="seconds before SIGKILL")
+    args = parser.parse_args(argv)
+    try:
+        return _cmd_up(args) if args.command == "up" else _cmd_down(args)
+    except (Neo4jServerError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
