@@ -10,17 +10,22 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from graph_influence.algorithms.attention import CONCAVE_TRANSFORMS
 from graph_influence.algorithms.pagerank import pagerank
 from graph_influence.algorithms.ranking import competition_rank
 from graph_influence.algorithms.scaling import SCALES, Calibration, scale_scores
+from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
 from graph_influence.progress import Stages
+from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES
 from graph_influence.stores import RunRecord, Store
 from graph_influence.timeparse import format_duration, parse_duration, parse_instant
+from graph_influence.topic_signals import extract_topic_signals
 
 __all__ = ["AnalysisParams", "AnalysisResult", "analyze"]
 
@@ -50,7 +55,24 @@ class AnalysisParams:
     concave : {"log1p", "sqrt", "linear"}
         Diminishing-returns transform of repeated interactions between one pair.
     scale : {"klout", "percentile", "log", "tweepcred"}
-        How influence becomes a 0-100 score.
+        How influence becomes a 0-100 score (overall and per topic).
+    topics : bool
+        Compute topic signals and topic-specific influence (default True).
+    min_topic_users : int
+        A topic needs at least this many users with an affinity to it (default 3).
+    max_topics : int
+        Keep at most this many topics, the most widespread first (default 100).
+    topic_boost : float
+        Weight of a topic's tagged interactions on that topic's walk, relative to the
+        attention graph (default 1: ``W_t = A + 1 * g(tagged sums)``).
+    topic_keep : int
+        Stores keep each topic's best ``topic_keep`` users and everyone with an affinity.
+    communities : bool
+        Detect communities (Leiden, modularity) on the symmetrised graph (default True).
+    resolution : float
+        Modularity resolution (default 1; larger gives more, smaller communities).
+    seed : int
+        Seed of the community detection (same seed, same partition).
     """
 
     damping: float = 0.85
@@ -64,6 +86,14 @@ class AnalysisParams:
     follow_weight: float = 1.0
     concave: str = "log1p"
     scale: str = "klout"
+    topics: bool = True
+    min_topic_users: int = 3
+    max_topics: int = 100
+    topic_boost: float = 1.0
+    topic_keep: int = 1000
+    communities: bool = True
+    resolution: float = 1.0
+    seed: int = 0
 
     def validated(self) -> AnalysisParams:
         """Check every parameter; raise :class:`GraphInfluenceError` naming the bad one."""
@@ -84,6 +114,16 @@ class AnalysisParams:
             raise GraphInfluenceError(
                 f"--concave must be one of {', '.join(CONCAVE_TRANSFORMS)}"
             )
+        if self.min_topic_users < 1:
+            raise GraphInfluenceError(f"--min-topic-users must be >= 1, not {self.min_topic_users}")
+        if self.max_topics < 1:
+            raise GraphInfluenceError(f"--max-topics must be >= 1, not {self.max_topics}")
+        if not self.topic_boost >= 0:
+            raise GraphInfluenceError(f"--topic-boost must be >= 0, not {self.topic_boost}")
+        if self.topic_keep < 1:
+            raise GraphInfluenceError(f"--topic-keep must be >= 1, not {self.topic_keep}")
+        if not self.resolution > 0:
+            raise GraphInfluenceError(f"--resolution must be > 0, not {self.resolution}")
         parse_duration(self.half_life)
         parse_instant(self.as_of)
         return self
@@ -102,11 +142,20 @@ class AnalysisResult:
         ordered by rank then id.
     calibration : Calibration
         The scale's constants (save it to score another snapshot comparably).
+    topics : TopicResults or None
+        Topic-specific influence (None when skipped or when the snapshot has no topics).
+    communities : CommunityResults or None
+        The communities (None when skipped).
+    ids : numpy.ndarray
+        User ids in the order of the arrays of ``topics`` and ``communities``.
     """
 
     run: RunRecord
     scores: pd.DataFrame
     calibration: Calibration
+    topics: TopicResults | None = None
+    communities: CommunityResults | None = None
+    ids: np.ndarray | None = None
 
     @property
     def run_id(self) -> int | None:
@@ -115,6 +164,17 @@ class AnalysisResult:
     def top(self, k: int = 10) -> pd.DataFrame:
         """The k best users with their rank."""
         return self.scores.head(k).reset_index(drop=True)
+
+    def top_topic(self, topic: str, k: int = 10) -> pd.DataFrame:
+        """The k best users for one topic: rank, id, score, topic_influence."""
+        if self.topics is None or topic not in self.topics.names:
+            raise GraphInfluenceError(f"no topic {topic!r} in this analysis")
+        t = self.topics.names.index(topic)
+        frame = pd.DataFrame({
+            "rank": self.topics.rank[:, t], "id": self.ids, "score": self.topics.score[:, t],
+            "topic_influence": self.topics.influence[:, t],
+        })
+        return frame.sort_values(["rank", "id"], ignore_index=True).head(k)
 
 
 def analyze(
@@ -178,6 +238,20 @@ def analyze(
         stage("scale 0-100")
         scores, cal = scale_scores(pr.scores, params.scale, calibration)
         rank = competition_rank(pr.scores)
+        topic_results = None
+        if params.topics:
+            stage("topic signals")
+            signals = extract_topic_signals(
+                store.topic_rows(), view, type_weights=params.type_weights,
+                min_users=params.min_topic_users, max_topics=params.max_topics,
+            )
+            if signals.n_topics:
+                stage(f"topic influence ({signals.n_topics} topics)")
+                topic_results = _topic_influence(adjacency, signals, params)
+        community_results = None
+        if params.communities:
+            stage("communities")
+            community_results = _communities(adjacency, pr.scores, view, topic_results, params)
         stage("store results")
         stored_params = {
             **asdict(params),
@@ -185,6 +259,14 @@ def analyze(
             "half_life": format_duration(half_life),
             "as_of": as_of.isoformat() if as_of else None,
             "calibration_reused": calibration is not None,
+        }
+        extras = {
+            "n_topics": topic_results.n_topics if topic_results else 0,
+            "topics": list(topic_results.names) if topic_results else [],
+            "topic_iterations_max": int(topic_results.iterations.max())
+            if topic_results else None,
+            "n_communities": community_results.n_communities if community_results else None,
+            "modularity": community_results.modularity if community_results else None,
         }
         run = RunRecord(
             params=stored_params,
@@ -196,9 +278,59 @@ def analyze(
             error=pr.error,
             converged=pr.converged,
             calibration={"method": cal.method, "params": cal.params, "fitted_on": cal.fitted_on},
+            extras=extras,
         )
         run.timings = dict(stage.timings)
-        store.write_run(run, view, pr.scores, scores, rank)
+        store.write_run(run, view, pr.scores, scores, rank, topics=topic_results,
+                        communities=community_results)
     frame = pd.DataFrame({"id": view.ids, "influence": pr.scores, "score": scores, "rank": rank})
+    if community_results is not None:
+        frame["community"] = community_results.membership
     frame = frame.sort_values(["rank", "id"], kind="stable", ignore_index=True)
-    return AnalysisResult(run, frame, cal)
+    return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids)
+
+
+def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults:
+    """Topic-sensitive PageRank of every topic (one block iteration), scaled per topic."""
+    n, n_topics = signals.affinity.shape
+    transform = CONCAVE_TRANSFORMS[params.concave]
+    boost = boost_matrix(
+        n, n_topics, signals.tag_src, signals.tag_dst, signals.tag_topic,
+        params.topic_boost * transform(signals.tag_decayed),
+    )
+    result = topic_pagerank(adjacency, signals.affinity, boost=boost, alpha=params.damping,
+                            tol=params.tol, max_iter=params.max_iter)
+    score = np.empty_like(result.scores)
+    rank = np.empty(result.scores.shape, dtype=np.int64)
+    calibrations = []
+    for t in range(n_topics):  # one loop step per topic; each step is vectorised
+        score[:, t], cal = scale_scores(result.scores[:, t], params.scale)
+        rank[:, t] = competition_rank(result.scores[:, t])
+        calibrations.append({"method": cal.method, "params": cal.params})
+    return TopicResults(
+        names=signals.names, users=signals.users, affinity=signals.affinity,
+        influence=result.scores, score=score, rank=rank, iterations=result.iterations,
+        errors=result.errors, calibrations=calibrations, keep=params.topic_keep,
+    )
+
+
+def _communities(adjacency, influence, view, topics, params: AnalysisParams) -> CommunityResults:
+    """Leiden communities of the symmetrised attention graph, described by topics and members."""
+    from graph_influence.algorithms.communities import describe_communities, detect_communities
+
+    found = detect_communities(adjacency, resolution=params.resolution, seed=params.seed)
+    n = view.n_users
+    affinity = topics.affinity if topics else sp.csr_array((n, 0))
+    names = topics.names if topics else []
+    table = describe_communities(
+        found.membership, influence=influence, affinity=affinity, topic_names=names,
+        ids=view.ids, contributions=found.contributions, top_topics=3, top_members=5,
+    )
+    table["top_topics"] = [
+        [t if isinstance(t, dict) else {"topic": t[0], "lift": float(t[1]), "users": int(t[2])}
+         for t in topics_of]
+        for topics_of in table["top_topics"]
+    ]
+    table["top_members"] = [[str(m) for m in members] for members in table["top_members"]]
+    return CommunityResults(found.membership, float(found.modularity), table,
+                            params.resolution, params.seed)

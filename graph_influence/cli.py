@@ -7,6 +7,7 @@ input, missing data: one line on stderr, no traceback), 2 usage error (unknown o
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -46,6 +47,7 @@ class SnapshotFormat(StrEnum):
     dir = "dir"
     higgs = "higgs"
     edgelist = "edgelist"
+    ego_twitter = "ego-twitter"
 
 
 class OnError(StrEnum):
@@ -256,12 +258,37 @@ def analyze(
         Path | None,
         typer.Option("--save-calibration", help="Save this run's calibration to a file."),
     ] = None,
+    topics: Annotated[
+        bool, typer.Option("--topics/--no-topics", help="Topic-specific influence.")
+    ] = True,
+    min_topic_users: Annotated[
+        int, typer.Option("--min-topic-users", help="Users a topic needs to be kept.")
+    ] = 3,
+    max_topics: Annotated[
+        int, typer.Option("--max-topics", help="At most this many topics.")
+    ] = 100,
+    topic_boost: Annotated[
+        float, typer.Option("--topic-boost", help="Weight of topic-tagged interactions on "
+                            "that topic's walk.")
+    ] = 1.0,
+    topic_keep: Annotated[
+        int, typer.Option("--topic-keep", help="Users kept per topic besides those with an "
+                          "affinity.")
+    ] = 1000,
+    communities: Annotated[
+        bool, typer.Option("--communities/--no-communities", help="Leiden communities.")
+    ] = True,
+    resolution: Annotated[
+        float, typer.Option("--resolution", help="Modularity resolution (larger: smaller "
+                            "communities).")
+    ] = 1.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the community detection.")] = 0,
     top_k: Annotated[int, typer.Option("-k", "--top", help="Leaderboard size to print.")] = 10,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="Leaderboard format.")
     ] = OutputFormat.table,
 ) -> None:
-    """Compute influence (weighted PageRank) and 0-100 scores; keep the run in the store.
+    """Compute influence (weighted PageRank), 0-100 scores, topics and communities.
 
     Example: graph-influence analyze --half-life 7d --weight retweet=2 --scale klout
     """
@@ -272,7 +299,9 @@ def analyze(
     params = AnalysisParams(
         damping=damping, tol=tol, max_iter=max_iter, half_life=half_life, as_of=as_of,
         type_weights=_parse_weights(weight), follow_weight=follow_weight, concave=concave,
-        scale=scale.value,
+        scale=scale.value, topics=topics, min_topic_users=min_topic_users,
+        max_topics=max_topics, topic_boost=topic_boost, topic_keep=topic_keep,
+        communities=communities, resolution=resolution, seed=seed,
     )
     cal = Calibration.load(calibration) if calibration else None
     with _open(store) as st:
@@ -286,6 +315,12 @@ def analyze(
         f"{run.n_events:,} events as of {run.as_of}; converged in {run.iterations} iterations "
         f"(L1 change {run.error:.2e})"
     )
+    extras = run.extras
+    if extras.get("n_topics"):
+        _err(f"  {extras['n_topics']} topics (slowest converged in "
+             f"{extras['topic_iterations_max']} iterations)")
+    if extras.get("modularity") is not None:
+        _err(f"  {extras['n_communities']:,} communities, modularity {extras['modularity']:.4f}")
     _write_top(board, output.value)
 
 
@@ -307,17 +342,94 @@ def top(
     store: StoreOption = None,
     k: Annotated[int, typer.Option("-k", "--top", help="How many users.", min=1)] = 10,
     run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Rank by influence on this topic.")
+    ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
         OutputFormat.table
     ),
 ) -> None:
-    """Print the top influencers of the latest analysis.
+    """Print the top influencers of the latest analysis, overall or for one topic.
 
-    Example: graph-influence top -k 20 --format json
+    Example: graph-influence top --topic python -k 20 --format json
     """
+    from graph_influence.formatting import write_frame
+    from graph_influence.topic_signals import normalize_topic
+
     with _open(store, read_only=True) as st:
-        frame = st.top(k, run_id=run)
-    _write_top(frame, output.value)
+        if topic is None:
+            frame = st.top(k, run_id=run)
+        else:
+            frame = st.top_topic(normalize_topic(topic), k, run_id=run)
+    if topic is None:
+        _write_top(frame, output.value)
+        return
+    columns = ["rank", "id", "score", "topic_influence", "influence", "score_overall"]
+    if output.value != "table" or frame["name"].notna().any():
+        columns.append("name")
+    frame = frame[columns]
+    if output.value == "table":
+        frame = frame.fillna({"name": ""}) if "name" in frame else frame
+    write_frame(frame, output.value, float_digits={"score": 1, "score_overall": 1})
+
+
+@app.command()
+@handle_errors
+def topics(
+    store: StoreOption = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """List the topics of the latest analysis with their user counts and top 3 influencers.
+
+    Example: graph-influence topics --format json
+    """
+    from graph_influence.formatting import write_frame
+
+    with _open(store, read_only=True) as st:
+        frame = st.topics_summary(run_id=run)
+    if output.value == "table":
+        frame = frame.assign(top_influencers=[", ".join(v) for v in frame["top_influencers"]])
+    else:
+        frame = frame.assign(top_influencers=[list(v) for v in frame["top_influencers"]])
+    write_frame(frame, output.value)
+
+
+@app.command()
+@handle_errors
+def communities(
+    store: StoreOption = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Largest communities to list.")] = 20,
+    output: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """List the communities of the latest analysis: size, top topics, top members.
+
+    Example: graph-influence communities --format json
+    """
+    from graph_influence.formatting import to_jsonable, write_frame
+
+    with _open(store, read_only=True) as st:
+        modularity, frame = st.communities_summary(run_id=run)
+    frame = frame.head(limit)
+    if output.value == "json":
+        sys.stdout.write(json.dumps(to_jsonable({
+            "modularity": modularity,
+            "communities": frame.to_dict(orient="records"),
+        }), ensure_ascii=False) + "\n")
+        return
+    if output.value == "table":
+        _err(f"modularity {modularity:.4f}")
+        frame = frame.assign(
+            top_topics=[", ".join(f"{t['topic']} ({t['lift']:.1f}x)" for t in v)
+                        for v in frame["top_topics"]],
+            top_members=[", ".join(v) for v in frame["top_members"]],
+        )
+    write_frame(frame, output.value)
 
 
 @app.command()

@@ -18,7 +18,8 @@ EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json", "jsonl")
 def export_scores(
     store: Store, out: str | Path, *, format: str | None = None, run_id: int | None = None
 ) -> int:
-    """Write one row per user (``id, influence, score, rank``) ordered by rank.
+    """Write one row per user (``id, influence, score, rank``, then ``community`` and one
+    ``topic:<name>`` score column per topic when the run has them) ordered by rank.
 
     Parameters
     ----------
@@ -41,7 +42,11 @@ def export_scores(
         raise GraphInfluenceError(
             f"cannot export as {fmt!r} — use --format {'|'.join(EXPORT_FORMATS)}"
         )
-    table = store.scores_arrow(run_id=run_id)
+    table = _string_ids(store.scores_arrow(run_id=run_id))
+    extras = _string_ids(store.user_extras(run_id=run_id))
+    if extras.num_columns > 1:  # community and topic scores, when the run has them
+        joined = table.join(extras, "id", join_type="left outer")
+        table = joined.sort_by([("rank", "ascending"), ("id", "ascending")])
     try:
         if fmt == "csv":
             pacsv.write_csv(table, out)
@@ -57,3 +62,8 @@ def export_scores(
     except OSError as exc:
         raise GraphInfluenceError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return table.num_rows
+
+
+def _string_ids(table):
+    i = table.schema.get_field_index("id")
+    return table.set_column(i, "id", table.column("id").cast("string"))

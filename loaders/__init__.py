@@ -11,6 +11,7 @@ from pathlib import Path
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.edgelist import read_edgelist
+from graph_influence.loaders.ego_twitter import is_ego_twitter, read_ego_twitter
 from graph_influence.loaders.higgs import is_higgs, read_higgs
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.snapshot_dir import is_snapshot_dir, read_snapshot_dir
@@ -23,17 +24,18 @@ __all__ = [
     "TableReport",
     "detect_format",
     "read_edgelist",
+    "read_ego_twitter",
     "read_higgs",
     "read_snapshot",
     "read_snapshot_dir",
 ]
 
 #: Snapshot formats :func:`read_snapshot` understands.
-FORMATS: tuple[str, ...] = ("auto", "dir", "higgs", "edgelist")
+FORMATS: tuple[str, ...] = ("auto", "dir", "higgs", "ego-twitter", "edgelist")
 
 
 def detect_format(path: Path) -> str:
-    """Guess the format of ``path``: ``dir``, ``higgs`` or ``edgelist``.
+    """Guess the format of ``path``: ``dir``, ``higgs``, ``ego-twitter`` or ``edgelist``.
 
     Raises
     ------
@@ -44,12 +46,15 @@ def detect_format(path: Path) -> str:
         raise SnapshotError(f"{path}: no such file or directory")
     if is_higgs(path):
         return "higgs"
+    if is_ego_twitter(path):
+        return "ego-twitter"
     if path.is_dir():
         if is_snapshot_dir(path):
             return "dir"
         raise SnapshotError(
             f"{path}: not a snapshot directory — expected users/follows/interactions/posts "
-            "tables (.csv, .csv.gz, .parquet, .jsonl) or SNAP Higgs files; give --format"
+            "tables (.csv, .csv.gz, .parquet, .jsonl), SNAP Higgs or ego-Twitter files; "
+            "give --format"
         )
     return "edgelist"
 
@@ -68,8 +73,9 @@ def read_snapshot(
     Parameters
     ----------
     path : str or Path
-        A snapshot directory, a directory of SNAP Higgs files, or an edge-list file.
-    format : {"auto", "dir", "higgs", "edgelist"}, optional
+        A snapshot directory, a directory of SNAP Higgs files, SNAP ego-Twitter networks
+        (a directory or ``twitter.tar.gz``), or an edge-list file.
+    format : {"auto", "dir", "higgs", "ego-twitter", "edgelist"}, optional
         The input format; ``"auto"`` (default) guesses it from the path.
     on_error : {"fail", "skip"}, optional
         ``"fail"`` (default): stop at the first bad record with
@@ -111,5 +117,7 @@ def read_snapshot(
         return read_snapshot_dir(path, on_error=on_error, interaction_types=interaction_types)
     if fmt == "higgs":
         return read_higgs(path, on_error=on_error, interaction_types=interaction_types)
+    if fmt == "ego-twitter":
+        return read_ego_twitter(path, on_error=on_error, interaction_types=interaction_types)
     return read_edgelist(path, edge_kind=edge_kind, columns=columns, on_error=on_error,
                          interaction_types=interaction_types)

@@ -95,7 +95,8 @@ def test_analyze_top_info_export(tmp_path, loaded):
             "csv": pd.read_csv, "parquet": pd.read_parquet, "json": pd.read_json,
             "jsonl": lambda p: pd.read_json(p, lines=True),
         }[fmt](out)
-        assert list(frame.columns) == ["id", "influence", "score", "rank"]
+        assert list(frame.columns)[:5] == ["id", "influence", "score", "rank", "community"]
+        assert "topic:python" in frame.columns
         assert len(frame) == 4
         assert frame["influence"].sum() == pytest.approx(1.0, abs=1e-9)
 

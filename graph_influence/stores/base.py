@@ -14,8 +14,9 @@ import pyarrow as pa
 from graph_influence.graph_view import GraphView
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.validate import TableReport
+from graph_influence.results import CommunityResults, TopicResults
 
-__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store"]
+__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store", "check_topic"]
 
 #: A progress callback: called with a short description of the stage starting now.
 STAGE = Callable[[str], None]
@@ -49,8 +50,43 @@ class RunRecord:
     converged: bool
     calibration: dict
     timings: dict = field(default_factory=dict)
+    extras: dict = field(default_factory=dict)
     run_id: int | None = None
     created_at: datetime | None = None
+
+
+def check_topic(topic: str, known: list[str]) -> None:
+    """Raise a clear error for an unknown topic, suggesting the closest known ones."""
+    if topic in known:
+        return
+    import difflib
+
+    from graph_influence.errors import StoreNotReadyError
+
+    if not known:
+        raise StoreNotReadyError(
+            "the latest analysis has no topics — the snapshot needs topics or hashtags "
+            "(users.topics, posts.text/topics, interactions.topics)"
+        )
+    close = difflib.get_close_matches(topic, known, n=5, cutoff=0.5) or known[:5]
+    raise StoreNotReadyError(
+        f"no topic {topic!r} in the latest analysis — closest known topics: {', '.join(close)} "
+        "(see graph-influence topics)"
+    )
+
+
+def _extras_table(members: pd.DataFrame, long: pd.DataFrame, names: list[str]) -> pa.Table:
+    """Join communities and pivot topic scores into one row per user id."""
+    wide = long.pivot_table(index="id", columns="name", values="score", aggfunc="first")
+    wide = wide.reindex(columns=names)
+    wide.columns = [f"topic:{c}" for c in wide.columns]
+    if members.empty:
+        frame = wide.reset_index()
+    else:
+        frame = members.set_index("id").join(wide, how="outer").reset_index()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return table.set_column(table.schema.get_field_index("id"), "id",
+                            table.column("id").cast(pa.string()))
 
 
 @runtime_checkable
@@ -84,8 +120,11 @@ class Store(Protocol):
         influence: np.ndarray,
         score: np.ndarray,
         rank: np.ndarray,
+        *,
+        topics: TopicResults | None = None,
+        communities: CommunityResults | None = None,
     ) -> int:
-        """Store a run and per-user results (arrays aligned with ``view.ids``); return its id."""
+        """Store a run and its results (arrays aligned with ``view.ids``); return its id."""
         ...
 
     def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:

@@ -29,17 +29,19 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import scipy.sparse as sp
 
 from graph_influence.errors import StoreError, StoreNotReadyError
 from graph_influence.graph_view import GraphView, canonical_view
 from graph_influence.loaders.snapshot import Snapshot
+from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.schema import TABLE_ORDER
 
-from .base import STAGE, LoadSummary, RunRecord
+from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic
 
 __all__ = ["SCHEMA_VERSION", "DuckDBStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -61,7 +63,21 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS runs (
         run_id INTEGER PRIMARY KEY, created_at TIMESTAMP, params VARCHAR, as_of TIMESTAMP,
         n_users BIGINT, n_edges BIGINT, n_events BIGINT, iterations INTEGER, error DOUBLE,
-        converged BOOLEAN, calibration VARCHAR, timings VARCHAR)""",
+        converged BOOLEAN, calibration VARCHAR, timings VARCHAR, extras VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS topics (
+        run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, name VARCHAR NOT NULL,
+        users BIGINT, iterations INTEGER, error DOUBLE, calibration VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS topic_scores (
+        run_id INTEGER NOT NULL, topic_id INTEGER NOT NULL, uid INTEGER NOT NULL,
+        topic_influence DOUBLE NOT NULL, score DOUBLE NOT NULL, rank BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS affinities (
+        run_id INTEGER NOT NULL, uid INTEGER NOT NULL, topic_id INTEGER NOT NULL,
+        affinity DOUBLE NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS communities (
+        run_id INTEGER NOT NULL, community INTEGER NOT NULL, size BIGINT,
+        modularity_contribution DOUBLE, top_topics VARCHAR, top_members VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS memberships (
+        run_id INTEGER NOT NULL, uid INTEGER NOT NULL, community INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS scores (
         run_id INTEGER NOT NULL, uid INTEGER NOT NULL, influence DOUBLE NOT NULL,
         score DOUBLE NOT NULL, rank BIGINT NOT NULL)""",
@@ -389,6 +405,24 @@ class DuckDBStore:
             half_life_seconds=hl,
         )
 
+    def topic_rows(self) -> dict[str, pa.Table]:
+        """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``)."""
+        con = self.con
+        return {
+            "users": con.sql(
+                "SELECT uid, topics FROM users WHERE topics IS NOT NULL").to_arrow_table(),
+            "posts": con.sql(
+                "SELECT author, ts, text, topics FROM posts "
+                "WHERE text IS NOT NULL OR topics IS NOT NULL").to_arrow_table(),
+            "interactions": con.sql(
+                """
+                SELECT i.src, i.dst, i.type, i.ts, i.weight, i.topics,
+                       p.topics AS post_topics, p.text AS post_text
+                FROM interactions i LEFT JOIN posts p ON p.id = i.post_id
+                WHERE i.topics IS NOT NULL OR p.topics IS NOT NULL OR p.text IS NOT NULL
+                """).to_arrow_table(),
+        }
+
     # -- results -------------------------------------------------------------------------
     def write_run(
         self,
@@ -397,6 +431,9 @@ class DuckDBStore:
         influence: np.ndarray,
         score: np.ndarray,
         rank: np.ndarray,
+        *,
+        topics: TopicResults | None = None,
+        communities: CommunityResults | None = None,
     ) -> int:
         con = self.con
         results = pa.table({
@@ -411,16 +448,21 @@ class DuckDBStore:
             run_id = self._count("SELECT coalesce(max(run_id), 0) + 1 FROM runs")
             created = _now()
             con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [run_id, created, json.dumps(run.params, sort_keys=True), run.as_of,
                  run.n_users, run.n_edges, run.n_events, run.iterations, run.error,
-                 run.converged, json.dumps(run.calibration), json.dumps(run.timings)],
+                 run.converged, json.dumps(run.calibration), json.dumps(run.timings),
+                 json.dumps(run.extras)],
             )
             con.execute(
                 "INSERT INTO scores SELECT ?, uid, influence, score, rank FROM s_results "
                 "ORDER BY rank, uid",
                 [run_id],
             )
+            if topics is not None:
+                self._write_topics(run_id, view, topics)
+            if communities is not None:
+                self._write_communities(run_id, view, communities)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -430,6 +472,133 @@ class DuckDBStore:
         run.run_id = run_id
         run.created_at = created
         return run_id
+
+    def _insert_arrow(self, table_name: str, table: pa.Table) -> None:
+        """Append an Arrow table to one of the fixed result tables (name from this module)."""
+        self.con.register("s_insert", table)
+        try:
+            self.con.execute(f"INSERT INTO {table_name} SELECT * FROM s_insert")
+        finally:
+            self.con.unregister("s_insert")
+
+    def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults) -> None:
+        t = topics.n_topics
+        self._insert_arrow("topics", pa.table({
+            "run_id": pa.array(np.full(t, run_id, np.int32)),
+            "topic_id": pa.array(np.arange(t, dtype=np.int32)),
+            "name": pa.array(topics.names, pa.string()),
+            "users": pa.array(topics.users.astype(np.int64)),
+            "iterations": pa.array(topics.iterations.astype(np.int32)),
+            "error": pa.array(topics.errors.astype(np.float64)),
+            "calibration": pa.array([json.dumps(c) for c in topics.calibrations], pa.string()),
+        }))
+        users, tids = topics.stored_rows()
+        self._insert_arrow("topic_scores", pa.table({
+            "run_id": pa.array(np.full(len(users), run_id, np.int32)),
+            "topic_id": pa.array(tids.astype(np.int32)),
+            "uid": pa.array(view.uids[users].astype(np.int32)),
+            "topic_influence": pa.array(topics.influence[users, tids]),
+            "score": pa.array(topics.score[users, tids]),
+            "rank": pa.array(topics.rank[users, tids].astype(np.int64)),
+        }))
+        aff = sp.coo_array(topics.affinity)
+        self._insert_arrow("affinities", pa.table({
+            "run_id": pa.array(np.full(aff.nnz, run_id, np.int32)),
+            "uid": pa.array(view.uids[aff.row].astype(np.int32)),
+            "topic_id": pa.array(aff.col.astype(np.int32)),
+            "affinity": pa.array(aff.data.astype(np.float64)),
+        }))
+
+    def _write_communities(self, run_id: int, view: GraphView, found: CommunityResults) -> None:
+        table = found.table
+        self._insert_arrow("communities", pa.table({
+            "run_id": pa.array(np.full(len(table), run_id, np.int32)),
+            "community": pa.array(table["community"].to_numpy().astype(np.int32)),
+            "size": pa.array(table["size"].to_numpy().astype(np.int64)),
+            "modularity_contribution": pa.array(
+                table["modularity_contribution"].to_numpy().astype(np.float64)),
+            "top_topics": pa.array([json.dumps(v, default=float) for v in table["top_topics"]],
+                                   pa.string()),
+            "top_members": pa.array([json.dumps(list(v)) for v in table["top_members"]],
+                                    pa.string()),
+        }))
+        self._insert_arrow("memberships", pa.table({
+            "run_id": pa.array(np.full(len(view.uids), run_id, np.int32)),
+            "uid": pa.array(view.uids.astype(np.int32)),
+            "community": pa.array(found.membership.astype(np.int32)),
+        }))
+
+    def topic_names(self, *, run_id: int | None = None) -> list[str]:
+        """Topics of a run (default: the latest), most widespread first."""
+        rid = self._run_id(run_id)
+        return [r[0] for r in self.con.execute(
+            "SELECT name FROM topics WHERE run_id = ? ORDER BY topic_id", [rid]).fetchall()]
+
+    def top_topic(self, topic: str, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        """The k best users for a topic: rank, id, score (topic 0-100), topic_influence,
+        influence, score_overall, name."""
+        rid = self._run_id(run_id)
+        check_topic(topic, self.topic_names(run_id=rid))
+        return self.con.execute(
+            """
+            SELECT ts.rank, u.id, ts.score, ts.topic_influence, s.influence,
+                   s.score AS score_overall, u.name
+            FROM topics t
+            JOIN topic_scores ts ON ts.run_id = t.run_id AND ts.topic_id = t.topic_id
+            JOIN users u ON u.uid = ts.uid
+            JOIN scores s ON s.run_id = ts.run_id AND s.uid = ts.uid
+            WHERE t.run_id = $rid AND t.name = $topic AND ts.rank <= $k
+            ORDER BY ts.rank, u.id LIMIT $k
+            """,
+            {"rid": rid, "topic": topic, "k": k},
+        ).fetchdf()
+
+    def topics_summary(self, *, run_id: int | None = None, top: int = 3) -> pd.DataFrame:
+        """Every topic of a run with its user count and top influencers."""
+        rid = self._run_id(run_id)
+        return self.con.execute(
+            """
+            SELECT t.name AS topic, t.users, t.iterations,
+                   list(u.id ORDER BY ts.rank, u.id) FILTER (WHERE ts.rank <= $top)
+                       AS top_influencers
+            FROM topics t
+            LEFT JOIN topic_scores ts ON ts.run_id = t.run_id AND ts.topic_id = t.topic_id
+                                     AND ts.rank <= $top
+            LEFT JOIN users u ON u.uid = ts.uid
+            WHERE t.run_id = $rid
+            GROUP BY t.topic_id, t.name, t.users, t.iterations
+            ORDER BY t.topic_id
+            """,
+            {"rid": rid, "top": top},
+        ).fetchdf()
+
+    def communities_summary(self, *, run_id: int | None = None) -> tuple[float, pd.DataFrame]:
+        """The partition's modularity and one row per community of a run."""
+        rid = self._run_id(run_id)
+        extras = json.loads(self.con.execute(
+            "SELECT extras FROM runs WHERE run_id = ?", [rid]).fetchall()[0][0] or "{}")
+        if extras.get("modularity") is None:
+            raise StoreNotReadyError(
+                f"run {rid} has no communities — run graph-influence analyze without "
+                "--no-communities")
+        frame = self.con.execute(
+            "SELECT community, size, modularity_contribution, top_topics, top_members "
+            "FROM communities WHERE run_id = ? ORDER BY community", [rid]).fetchdf()
+        frame["top_topics"] = [json.loads(v) for v in frame["top_topics"]]
+        frame["top_members"] = [json.loads(v) for v in frame["top_members"]]
+        return float(extras["modularity"]), frame
+
+    def user_extras(self, *, run_id: int | None = None) -> pa.Table:
+        """Per user: community and one ``topic:<name>`` score column per topic (for export)."""
+        rid = self._run_id(run_id)
+        members = self.con.execute(
+            "SELECT u.id, m.community FROM memberships m JOIN users u USING (uid) "
+            "WHERE m.run_id = ?", [rid]).fetchdf()
+        long = self.con.execute(
+            "SELECT u.id, t.name, ts.score FROM topic_scores ts JOIN users u USING (uid) "
+            "JOIN topics t ON t.run_id = ts.run_id AND t.topic_id = ts.topic_id "
+            "WHERE ts.run_id = ?", [rid]).fetchdf()
+        return _extras_table(members, long, self.topic_names(run_id=rid))
 
     def _run_id(self, run_id: int | None) -> int:
         if run_id is None:
@@ -473,13 +642,14 @@ class DuckDBStore:
     def runs(self) -> list[RunRecord]:
         rows = self.con.execute(
             "SELECT run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, "
-            "error, converged, calibration, timings FROM runs ORDER BY run_id"
+            "error, converged, calibration, timings, extras FROM runs ORDER BY run_id"
         ).fetchall()
         return [
             RunRecord(
                 params=json.loads(r[2]), as_of=r[3], n_users=r[4], n_edges=r[5], n_events=r[6],
                 iterations=r[7], error=r[8], converged=r[9], calibration=json.loads(r[10]),
-                timings=json.loads(r[11]), run_id=r[0], created_at=r[1],
+                timings=json.loads(r[11]), extras=json.loads(r[12] or "{}"), run_id=r[0],
+                created_at=r[1],
             )
             for r in rows
         ]

@@ -38,12 +38,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import scipy.sparse as sp
 
 from graph_influence.errors import StoreError, StoreNotReadyError
 from graph_influence.graph_view import GraphView, canonical_view
 from graph_influence.loaders.snapshot import Snapshot
+from graph_influence.results import CommunityResults, TopicResults
 
-from .base import STAGE, LoadSummary, RunRecord
+from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic
 from .duckdb_store import new_load_id
 from .staging import stage_snapshot
 
@@ -67,7 +69,11 @@ SCHEMA = [
     "CREATE CONSTRAINT load_id IF NOT EXISTS FOR (l:Load) REQUIRE l.id IS UNIQUE",
     "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
     "CREATE CONSTRAINT event_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
+    "CREATE CONSTRAINT topic_name IF NOT EXISTS FOR (t:Topic) REQUIRE t.name IS UNIQUE",
+    "CREATE CONSTRAINT community_key IF NOT EXISTS FOR (c:Community) REQUIRE (c.run_id, c.id) "
+    "IS UNIQUE",
     "CREATE INDEX user_rank IF NOT EXISTS FOR (u:User) ON (u.rank)",
+    "CREATE INDEX influential_rank IF NOT EXISTS FOR ()-[r:INFLUENTIAL_IN]-() ON (r.rank)",
     "CREATE INDEX user_load IF NOT EXISTS FOR (u:User) ON (u.load_id)",
     "CREATE INDEX post_load IF NOT EXISTS FOR (p:Post) ON (p.load_id)",
     "CREATE INDEX follow_load IF NOT EXISTS FOR ()-[f:FOLLOWS]-() ON (f.load_id)",
@@ -185,13 +191,96 @@ WITH a.uid AS s, b.uid AS d, e.type AS t, count(*) AS n,
 RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n,
        collect(w) AS w
 """
+# collect() drops nulls, so rows are collected as lists (which keep them) and split here.
+Q_TOPIC_USERS = """
+MATCH (u:User) WHERE u.topics IS NOT NULL
+RETURN collect([u.uid, u.topics]) AS rows
+"""
+Q_TOPIC_POSTS = """
+MATCH (a:User)-[:POSTED]->(p:Post) WHERE p.text IS NOT NULL OR p.topics IS NOT NULL
+RETURN collect([a.uid, p.ts, p.text, p.topics]) AS rows
+"""
+Q_TOPIC_EVENTS = """
+MATCH (a:User)-[e:INTERACTED]->(b:User)
+WHERE e.topics IS NOT NULL OR e.post_id IS NOT NULL
+OPTIONAL MATCH (p:Post {id: e.post_id})
+WITH a, b, e, p WHERE e.topics IS NOT NULL OR p.topics IS NOT NULL OR p.text IS NOT NULL
+RETURN collect([a.uid, b.uid, e.type, e.ts, e.weight, e.topics, p.topics, p.text]) AS rows
+"""
 Q_TYPES = "MATCH ()-[e:INTERACTED]->() RETURN collect(DISTINCT e.type) AS types"
 Q_NEXT_RUN = "OPTIONAL MATCH (r:Run) RETURN coalesce(max(r.id), 0) + 1 AS id"
 Q_CREATE_RUN = """
 CREATE (r:Run {id: $run_id, created_at: $created_at, params: $params, as_of: $as_of,
                n_users: $n_users, n_edges: $n_edges, n_events: $n_events,
                iterations: $iterations, error: $error, converged: $converged,
-               calibration: $calibration, timings: $timings, complete: false})
+               calibration: $calibration, timings: $timings, extras: $extras,
+               complete: false})
+"""
+Q_DROP_LATEST = {  # results of an earlier run that only the latest run keeps as relationships
+    "influential": "MATCH ()-[r:INFLUENTIAL_IN]->() WITH r LIMIT $limit DELETE r "
+                   "RETURN count(*) AS n",
+    "interested": "MATCH ()-[r:INTERESTED_IN]->() WITH r LIMIT $limit DELETE r "
+                  "RETURN count(*) AS n",
+    "member": "MATCH ()-[r:IN_COMMUNITY]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+}
+Q_MERGE_TOPICS = """
+UNWIND range(0, size($name) - 1) AS i
+MERGE (t:Topic {name: $name[i]})
+SET t.run_id = $run_id, t.topic_id = i, t.users = $users[i], t.iterations = $iterations[i],
+    t.error = $error[i]
+"""
+Q_INFLUENTIAL = """
+UNWIND range(0, size($uid) - 1) AS i
+MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {name: $topic[i]})
+CREATE (u)-[:INFLUENTIAL_IN {run_id: $run_id, rank: $rank[i], score: $score[i],
+                             influence: $influence[i]}]->(t)
+"""
+Q_INTERESTED = """
+UNWIND range(0, size($uid) - 1) AS i
+MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {name: $topic[i]})
+CREATE (u)-[:INTERESTED_IN {run_id: $run_id, affinity: $affinity[i]}]->(t)
+"""
+Q_COMMUNITIES = """
+UNWIND range(0, size($id) - 1) AS i
+CREATE (:Community {run_id: $run_id, id: $id[i], size: $size[i],
+                    modularity_contribution: $contribution[i], top_topics: $top_topics[i],
+                    top_members: $top_members[i]})
+"""
+Q_MEMBERS = """
+UNWIND range(0, size($uid) - 1) AS i
+MATCH (u:User {uid: $uid[i]}) MATCH (c:Community {run_id: $run_id, id: $community[i]})
+SET u.community = $community[i]
+CREATE (u)-[:IN_COMMUNITY]->(c)
+"""
+Q_TOP_TOPIC = """
+MATCH (t:Topic {name: $topic})<-[r:INFLUENTIAL_IN]-(u:User)
+WHERE r.run_id = $run_id AND r.rank <= $k
+RETURN r.rank AS rank, u.id AS id, r.score AS score, r.influence AS topic_influence,
+       u.influence AS influence, u.score AS score_overall, u.name AS name
+ORDER BY rank, id LIMIT $k
+"""
+Q_TOPICS_SUMMARY = """
+MATCH (t:Topic {run_id: $run_id})
+OPTIONAL MATCH (t)<-[r:INFLUENTIAL_IN]-(u:User) WHERE r.rank <= $top
+WITH t, r, u ORDER BY r.rank, u.id
+WITH t.topic_id AS tid, t.name AS topic, t.users AS users, t.iterations AS iterations,
+     [x IN collect(u.id) WHERE x IS NOT NULL][..$top] AS top_influencers
+RETURN topic, users, iterations, top_influencers
+ORDER BY tid
+"""
+Q_COMMUNITIES_SUMMARY = """
+MATCH (c:Community {run_id: $run_id})
+RETURN c.id AS community, c.size AS size, c.modularity_contribution AS modularity_contribution,
+       c.top_topics AS top_topics, c.top_members AS top_members
+ORDER BY community
+"""
+Q_MEMBERSHIP = """
+MATCH (u:User)-[:IN_COMMUNITY]->(c:Community {run_id: $run_id})
+RETURN collect([u.id, c.id]) AS rows
+"""
+Q_TOPIC_SCORES = """
+MATCH (u:User)-[r:INFLUENTIAL_IN {run_id: $run_id}]->(t:Topic)
+RETURN collect([u.id, t.name, r.score]) AS rows
 """
 Q_RUN_SCORES = """
 MATCH (r:Run {id: $run_id})
@@ -209,7 +298,7 @@ MATCH (r:Run {complete: true})
 RETURN r.id AS run_id, r.created_at AS created_at, r.params AS params, r.as_of AS as_of,
        r.n_users AS n_users, r.n_edges AS n_edges, r.n_events AS n_events,
        r.iterations AS iterations, r.error AS error, r.converged AS converged,
-       r.calibration AS calibration, r.timings AS timings
+       r.calibration AS calibration, r.timings AS timings, r.extras AS extras
 ORDER BY r.id
 """
 Q_TOP_LATEST = """
@@ -539,9 +628,43 @@ class Neo4jStore:
             type_names=type_names, as_of=as_of, half_life_seconds=half_life_seconds,
         )
 
+    def topic_rows(self) -> dict[str, pa.Table]:
+        """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``)."""
+        def columns(query: str, names: list[str]) -> dict[str, list]:
+            rows = self._read(query)[0]["rows"]
+            return {name: [r[i] for r in rows] for i, name in enumerate(names)}
+
+        users = columns(Q_TOPIC_USERS, ["uid", "topics"])
+        posts = columns(Q_TOPIC_POSTS, ["author", "ts", "text", "topics"])
+        events = columns(Q_TOPIC_EVENTS, ["src", "dst", "type", "ts", "weight", "topics",
+                                          "post_topics", "post_text"])
+
+        def ts(values):
+            return pa.array([_naive_utc(v) for v in values], pa.timestamp("us"))
+
+        return {
+            "users": pa.table({"uid": pa.array(users["uid"], pa.int64()),
+                               "topics": pa.array(users["topics"], pa.string())}),
+            "posts": pa.table({"author": pa.array(posts["author"], pa.int64()),
+                               "ts": ts(posts["ts"]),
+                               "text": pa.array(posts["text"], pa.string()),
+                               "topics": pa.array(posts["topics"], pa.string())}),
+            "interactions": pa.table({
+                "src": pa.array(events["src"], pa.int64()),
+                "dst": pa.array(events["dst"], pa.int64()),
+                "type": pa.array(events["type"], pa.string()),
+                "ts": ts(events["ts"]),
+                "weight": pa.array(events["weight"], pa.float64()),
+                "topics": pa.array(events["topics"], pa.string()),
+                "post_topics": pa.array(events["post_topics"], pa.string()),
+                "post_text": pa.array(events["post_text"], pa.string()),
+            }),
+        }
+
     # -- results -------------------------------------------------------------------------
     def write_run(self, run: RunRecord, view: GraphView, influence: np.ndarray,
-                  score: np.ndarray, rank: np.ndarray) -> int:
+                  score: np.ndarray, rank: np.ndarray, *, topics: TopicResults | None = None,
+                  communities: CommunityResults | None = None) -> int:
         run_id = int(self._read(Q_NEXT_RUN)[0]["id"])
         created = datetime.now(UTC).replace(tzinfo=None)
         self._write(
@@ -550,6 +673,7 @@ class Neo4jStore:
             n_users=run.n_users, n_edges=run.n_edges, n_events=run.n_events,
             iterations=run.iterations, error=float(run.error), converged=bool(run.converged),
             calibration=json.dumps(run.calibration), timings=json.dumps(run.timings),
+            extras=json.dumps(run.extras),
         )
         uid = view.uids.tolist()
         infl = np.asarray(influence, np.float64).tolist()
@@ -561,10 +685,95 @@ class Neo4jStore:
         for lo, hi in _batches(len(uid), self.batch_size):
             self._write(Q_SET_USER_SCORES, run_id=run_id, uid=uid[lo:hi],
                         influence=infl[lo:hi], score=sc[lo:hi], rank=rk[lo:hi])
+        for query in Q_DROP_LATEST.values():
+            while self._write(query, limit=self.batch_size)["records"][0]["n"]:
+                pass
+        if topics is not None:
+            self._write_topics(run_id, view, topics)
+        if communities is not None:
+            self._write_communities(run_id, view, communities)
         self._write(Q_COMPLETE_RUN, run_id=run_id)
         run.run_id = run_id
         run.created_at = created
         return run_id
+
+    def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults) -> None:
+        self._write(Q_MERGE_TOPICS, run_id=run_id, name=list(topics.names),
+                    users=topics.users.tolist(), iterations=topics.iterations.tolist(),
+                    error=topics.errors.astype(float).tolist())
+        users, tids = topics.stored_rows()
+        names = np.asarray(topics.names, dtype=object)
+        cols = {
+            "uid": view.uids[users].tolist(), "topic": names[tids].tolist(),
+            "rank": topics.rank[users, tids].tolist(),
+            "score": topics.score[users, tids].tolist(),
+            "influence": topics.influence[users, tids].tolist(),
+        }
+        for lo, hi in _batches(len(users), self.batch_size):
+            self._write(Q_INFLUENTIAL, run_id=run_id, **{k: v[lo:hi] for k, v in cols.items()})
+        aff = sp.coo_array(topics.affinity)
+        cols = {"uid": view.uids[aff.row].tolist(), "topic": names[aff.col].tolist(),
+                "affinity": aff.data.astype(float).tolist()}
+        for lo, hi in _batches(aff.nnz, self.batch_size):
+            self._write(Q_INTERESTED, run_id=run_id, **{k: v[lo:hi] for k, v in cols.items()})
+
+    def _write_communities(self, run_id: int, view: GraphView, found: CommunityResults) -> None:
+        table = found.table
+        self._write(
+            Q_COMMUNITIES, run_id=run_id, id=table["community"].astype(int).tolist(),
+            size=table["size"].astype(int).tolist(),
+            contribution=table["modularity_contribution"].astype(float).tolist(),
+            top_topics=[json.dumps(v, default=float) for v in table["top_topics"]],
+            top_members=[[str(x) for x in v] for v in table["top_members"]],
+        )
+        uid, member = view.uids.tolist(), found.membership.astype(int).tolist()
+        for lo, hi in _batches(len(uid), self.batch_size):
+            self._write(Q_MEMBERS, run_id=run_id, uid=uid[lo:hi], community=member[lo:hi])
+
+    def _latest_only(self, run_id: int | None, what: str) -> int:
+        rid = self._run_id(run_id)
+        if rid != self.runs()[-1].run_id:
+            raise StoreNotReadyError(
+                f"the Neo4j store keeps {what} of the latest run only (run "
+                f"{self.runs()[-1].run_id}); use an embedded store for older runs' {what}")
+        return rid
+
+    def topic_names(self, *, run_id: int | None = None) -> list[str]:
+        rid = self._run_id(run_id)
+        return next(list(r.extras.get("topics", [])) for r in self.runs() if r.run_id == rid)
+
+    def top_topic(self, topic: str, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        rid = self._latest_only(run_id, "topic scores")
+        check_topic(topic, self.topic_names(run_id=rid))
+        rows = self._read(Q_TOP_TOPIC, topic=topic, run_id=rid, k=int(k))
+        return pd.DataFrame(rows, columns=["rank", "id", "score", "topic_influence",
+                                           "influence", "score_overall", "name"])
+
+    def topics_summary(self, *, run_id: int | None = None, top: int = 3) -> pd.DataFrame:
+        rid = self._latest_only(run_id, "topic scores")
+        rows = self._read(Q_TOPICS_SUMMARY, run_id=rid, top=int(top))
+        return pd.DataFrame(rows, columns=["topic", "users", "iterations", "top_influencers"])
+
+    def communities_summary(self, *, run_id: int | None = None) -> tuple[float, pd.DataFrame]:
+        rid = self._run_id(run_id)
+        extras = next(r.extras for r in self.runs() if r.run_id == rid)
+        if extras.get("modularity") is None:
+            raise StoreNotReadyError(
+                f"run {rid} has no communities — run graph-influence analyze without "
+                "--no-communities")
+        frame = pd.DataFrame(self._read(Q_COMMUNITIES_SUMMARY, run_id=rid), columns=[
+            "community", "size", "modularity_contribution", "top_topics", "top_members"])
+        frame["top_topics"] = [json.loads(v) for v in frame["top_topics"]]
+        frame["top_members"] = [list(v) for v in frame["top_members"]]
+        return float(extras["modularity"]), frame
+
+    def user_extras(self, *, run_id: int | None = None) -> pa.Table:
+        rid = self._latest_only(run_id, "communities and topic scores")
+        members = pd.DataFrame(self._read(Q_MEMBERSHIP, run_id=rid)[0]["rows"],
+                               columns=["id", "community"])
+        long = pd.DataFrame(self._read(Q_TOPIC_SCORES, run_id=rid)[0]["rows"],
+                            columns=["id", "name", "score"])
+        return _extras_table(members, long, self.topic_names(run_id=rid))
 
     def _run_id(self, run_id: int | None) -> int:
         runs = [r.run_id for r in self.runs()]
@@ -622,6 +831,7 @@ class Neo4jStore:
                 n_users=r["n_users"], n_edges=r["n_edges"], n_events=r["n_events"],
                 iterations=r["iterations"], error=r["error"], converged=r["converged"],
                 calibration=json.loads(r["calibration"]), timings=json.loads(r["timings"]),
+                extras=json.loads(r["extras"] or "{}"),
                 run_id=r["run_id"], created_at=_naive_utc(r["created_at"]),
             ))
         return out

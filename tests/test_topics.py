@@ -1,0 +1,205 @@
+"""Topic signals and topic-specific influence, against independent oracles."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from typer.testing import CliRunner
+
+from graph_influence.algorithms.topics import (
+    boost_matrix,
+    topic_pagerank,
+    topic_pagerank_single,
+    topic_transition_weights,
+)
+from graph_influence.analysis import AnalysisParams, analyze
+from graph_influence.cli import app
+from graph_influence.loading import load_snapshot
+from graph_influence.schema import DEFAULT_INTERACTION_TYPES
+from graph_influence.topic_signals import normalize_topic
+
+from .conftest import write_snapshot
+
+
+@pytest.mark.parametrize(("raw", "norm"), [
+    ("#Python", "python"), ("  python ", "python"), ("PYTHON", "python"),
+    ("#Straße", "strasse"), ("ＣＲＹＰＴＯ", "crypto"), ("#東京", "東京"), ("Ünïcödé", "ünïcödé"),
+])
+def test_normalize_topic(raw, norm):
+    assert normalize_topic(raw) == norm
+
+
+def _random_problem(seed: int, n: int = 50, t: int = 5):
+    rng = np.random.default_rng(seed)
+    g = nx.gnp_random_graph(n, 0.08, seed=seed, directed=True)
+    rows, cols = zip(*g.edges, strict=True)
+    a = sp.csr_array((rng.uniform(0.2, 3, len(rows)), (rows, cols)), shape=(n, n))
+    m = 60
+    boost = boost_matrix(n, t, rng.integers(0, n, m), rng.integers(0, n, m),
+                         rng.integers(0, t, m), rng.uniform(0.1, 2, m))
+    pers = rng.uniform(0, 1, (n, t)) * (rng.uniform(0, 1, (n, t)) > 0.5)
+    pers[rng.integers(0, n), :] += 0.3
+    return a, boost, pers
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_block_iteration_equals_networkx_per_topic(seed):
+    a, boost, pers = _random_problem(seed)
+    n, t = pers.shape
+    block = topic_pagerank(a, pers, boost=boost, tol=1e-12, max_iter=2000)
+    for k in range(t):
+        w = sp.coo_array(topic_transition_weights(a, boost, k, t))
+        g = nx.DiGraph()
+        g.add_nodes_from(range(n))
+        g.add_weighted_edges_from(zip(w.row.tolist(), w.col.tolist(), w.data.tolist(),
+                                      strict=True))
+        oracle = nx.pagerank(g, personalization=dict(enumerate(pers[:, k])), tol=1e-14,
+                             max_iter=10_000)
+        got = block.scores[:, k]
+        assert max(abs(got[i] - oracle[i]) for i in range(n)) < 1e-9
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_block_equals_one_topic_at_a_time_and_chunking(seed):
+    a, boost, pers = _random_problem(seed)
+    block = topic_pagerank(a, pers, boost=boost, tol=1e-10, max_iter=1000)
+    single = topic_pagerank_single(a, pers, boost=boost, tol=1e-10, max_iter=1000)
+    np.testing.assert_allclose(block.scores, single.scores, atol=1e-12)
+    assert block.iterations.tolist() == single.iterations.tolist()
+    chunked = topic_pagerank(a, sp.csr_array(pers), boost=boost, tol=1e-10, max_iter=1000,
+                             memory_budget_bytes=1)  # one topic per chunk
+    np.testing.assert_allclose(chunked.scores, block.scores, atol=1e-14)
+
+
+# -- end to end: signals, affinities, boosts and walks recomputed by hand --------------------
+SNAP = {
+    "users": "id,topics\nann,Python;#DATA\nbob,python\ncat,cooking\ndan,\neve,data\n",
+    "posts": "id,author,ts,text,topics\n"
+             "p1,ann,2024-01-01T00:00:00Z,Learning #python and #Data today,\n"
+             "p2,cat,2024-01-02T00:00:00Z,Best #cooking tips,cooking\n"
+             "p3,bob,2024-01-03T00:00:00Z,no hashtags here,python\n",
+    "interactions": "src,dst,type,ts,post_id,topics\n"
+                    "bob,ann,retweet,2024-01-05T00:00:00Z,p1,\n"
+                    "dan,ann,like,2024-01-06T00:00:00Z,p1,\n"
+                    "eve,cat,reply,2024-01-06T00:00:00Z,p2,\n"
+                    "dan,cat,mention,2024-01-07T00:00:00Z,,cooking\n"
+                    "ann,bob,like,2024-01-08T00:00:00Z,p3,\n"
+                    "eve,dan,retweet,2024-01-09T00:00:00Z,,\n",
+    "follows": "src,dst\nbob,ann\ncat,ann\neve,ann\ndan,bob\nann,cat\n",
+}
+
+
+def _oracle(params: AnalysisParams):
+    """Recompute affinities, topic walks and PageRank from the raw rows above, in plain Python."""
+    day = 86400.0
+    as_of = 9 * day  # 2024-01-09 relative to 2024-01-01 (only differences matter)
+    hl = 30 * day
+    ts = {"2024-01-05": 4, "2024-01-06": 5, "2024-01-07": 6, "2024-01-08": 7, "2024-01-09": 8}
+    events = []
+    for line in SNAP["interactions"].splitlines()[1:]:
+        s, d, k, t, post, topics = line.split(",")
+        events.append((s, d, k, ts[t[:10]] * day, post, topics))
+    post_tags = {"p1": ["python", "data"], "p2": ["cooking"], "p3": ["python"]}
+    declared = {"ann": ["python", "data"], "bob": ["python"], "cat": ["cooking"], "eve": ["data"]}
+    posted = {"ann": {"python": 1, "data": 1}, "cat": {"cooking": 1}, "bob": {"python": 1}}
+    engaged: dict = defaultdict(lambda: defaultdict(int))
+    tagged: dict = defaultdict(float)
+    users = ["ann", "bob", "cat", "dan", "eve"]
+    for s, d, k, t, post, topics in events:
+        tags = set(post_tags.get(post, [])) | ({topics} if topics else set())
+        decay = 2 ** (-(8 * day - t) / hl)
+        for tag in tags:
+            engaged[s][tag] += 1
+            tagged[(s, d, tag)] += DEFAULT_INTERACTION_TYPES[k] * decay
+    counts = defaultdict(set)
+    affinity: dict = defaultdict(float)
+    for u in users:
+        for tag in declared.get(u, []):
+            affinity[(u, tag)] += 1.0
+        for tag, c in posted.get(u, {}).items():
+            affinity[(u, tag)] += math.log1p(c)
+        for tag, c in engaged.get(u, {}).items():
+            affinity[(u, tag)] += 0.5 * math.log1p(c)
+    for (u, tag), v in affinity.items():
+        if v > 0:
+            counts[tag].add(u)
+    topics = sorted((t for t in counts if len(counts[t]) >= params.min_topic_users),
+                    key=lambda t: (-len(counts[t]), t))
+    # the attention graph, as in test_analysis
+    base: dict = defaultdict(float)
+    for s, d, k, t, _, _ in events:
+        base[(s, d)] += DEFAULT_INTERACTION_TYPES[k] * 2 ** (-(8 * day - t) / hl)
+    weights = {pair: math.log1p(x) for pair, x in base.items()}
+    for line in SNAP["follows"].splitlines()[1:]:
+        s, d = line.split(",")
+        weights[(s, d)] = weights.get((s, d), 0.0) + 1.0
+    out = {}
+    for topic in topics:
+        g = nx.DiGraph()
+        g.add_nodes_from(users)
+        for (s, d), w in weights.items():
+            g.add_edge(s, d, weight=w)
+        for (s, d, tag), x in tagged.items():
+            if tag == topic and s != d:
+                g[s][d]["weight"] += params.topic_boost * math.log1p(x)
+        pers = {u: affinity.get((u, topic), 0.0) for u in users}
+        out[topic] = nx.pagerank(g, personalization=pers, tol=1e-14, max_iter=10_000)
+    return topics, out, as_of
+
+
+def test_topic_influence_end_to_end_equals_hand_computation(store, tmp_path):
+    load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
+    params = AnalysisParams(min_topic_users=2, topic_boost=1.5, tol=1e-13, max_iter=1000,
+                            communities=False)
+    result = analyze(store, params, progress=False)
+    topics, oracle, _ = _oracle(params)
+    assert result.topics.names == topics
+    for k, topic in enumerate(result.topics.names):
+        got = dict(zip(result.ids, result.topics.influence[:, k], strict=True))
+        for user, value in oracle[topic].items():
+            assert got[user] == pytest.approx(value, abs=1e-9), (topic, user)
+        assert result.topics.influence[:, k].sum() == pytest.approx(1.0)
+    # each topic has its own 0-100 scale and ranking
+    top = store.top_topic("cooking", 2)
+    assert top["id"].tolist()[0] == max(oracle["cooking"], key=oracle["cooking"].get)
+    assert set(top.columns) >= {"rank", "id", "score", "topic_influence", "influence",
+                                "score_overall"}
+
+
+def test_min_users_and_max_topics(store, tmp_path):
+    load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
+    r = analyze(store, AnalysisParams(min_topic_users=3, communities=False), progress=False)
+    assert all(u >= 3 for u in r.topics.users)
+    r = analyze(store, AnalysisParams(min_topic_users=1, max_topics=1, communities=False),
+                progress=False)
+    assert r.topics.n_topics == 1
+    r = analyze(store, AnalysisParams(topics=False, communities=False), progress=False)
+    assert r.topics is None
+
+
+def test_cli_top_topic_topics_and_unknown_topic(tmp_path):
+    runner = CliRunner()
+    store = str(tmp_path / "t.duckdb")
+    assert runner.invoke(app, ["load", str(write_snapshot(tmp_path / "s", **SNAP)),
+                               "--store", store]).exit_code == 0
+    result = runner.invoke(app, ["analyze", "--store", store, "--min-topic-users", "2",
+                                 "--no-communities"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(runner.invoke(app, ["top", "--store", store, "--topic", "#Python",
+                                          "--format", "json"]).stdout)
+    assert {"rank", "id", "score", "topic_influence", "influence", "score_overall"} <= set(rows[0])
+    assert [r["rank"] for r in rows] == sorted(r["rank"] for r in rows)
+    assert 0 <= rows[0]["score"] <= 100
+    listing = json.loads(runner.invoke(app, ["topics", "--store", store, "--format",
+                                             "json"]).stdout)
+    assert {t["topic"] for t in listing} >= {"python", "data"}
+    assert all(len(t["top_influencers"]) <= 3 for t in listing)
+    bad = runner.invoke(app, ["top", "--store", store, "--topic", "pyton"])
+    assert bad.exit_code == 1
+    assert "closest known topics: python" in bad.stderr
