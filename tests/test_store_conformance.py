@@ -167,6 +167,10 @@ def _both(tmp_path, neo4j_store, snapshot, **load_kwargs):
             summary, _ = load_snapshot(store, snapshot, progress=False, **load_kwargs)
             result = analyze(store, AnalysisParams(half_life="7d"), progress=False)
             out[name] = (store.counts(), summary, result, store.top(20))
+            if result.topics is not None:
+                topic = result.topics.names[0]
+                out[name + "-topics"] = (store.topics_summary(), store.top_topic(topic, 15),
+                                         store.communities_summary())
     return out
 
 
@@ -196,3 +200,18 @@ def test_duckdb_and_neo4j_agree(tmp_path, neo4j_store, which):
     assert nt[["rank", "id"]].equals(dt[["rank", "id"]])
     assert (nr.run.iterations, nr.run.n_edges, nr.run.n_events) == (
         dr.run.iterations, dr.run.n_edges, dr.run.n_events)
+    assert nr.run.extras == dr.run.extras
+    if "duckdb-topics" in out:
+        (d_topics, d_top, (d_mod, d_comm)) = out["duckdb-topics"]
+        (n_topics, n_top, (n_mod, n_comm)) = out["neo4j-topics"]
+        assert d_topics["topic"].tolist() == n_topics["topic"].tolist()
+        assert d_topics["users"].tolist() == n_topics["users"].tolist()
+        assert [list(v) for v in d_topics["top_influencers"]] == [
+            list(v) for v in n_topics["top_influencers"]]
+        assert d_top[["rank", "id"]].equals(n_top[["rank", "id"]])
+        np.testing.assert_allclose(d_top["topic_influence"], n_top["topic_influence"],
+                                   atol=1e-12)
+        assert d_mod == pytest.approx(n_mod, abs=1e-12)
+        assert d_comm["size"].tolist() == n_comm["size"].tolist()
+        assert d_comm["top_members"].tolist() == n_comm["top_members"].tolist()
+        assert d_comm["top_topics"].tolist() == n_comm["top_topics"].tolist()
