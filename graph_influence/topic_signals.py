@@ -1,7 +1,8 @@
 """Topic signals: which topics each user posts about, engages with or declares, and which
 interactions are about a topic.
 
-Signals (all normalised: Unicode NFKC, case-folded, a leading ``#`` removed, blank dropped):
+Signals (all normalised: Unicode NFKC, case-folded, a leading ``#`` removed; like Twitter's
+hashtags, a topic must contain a letter, so ``#1`` or ``#...`` are dropped):
 
 - *declared*: the user's ``users.topics`` (``;``-separated);
 - *posted*: the ``topics`` column and the ``#hashtags`` in the ``text`` of the user's posts;
@@ -57,8 +58,13 @@ def normalize_topic(text: str) -> str:
     'python'
     >>> normalize_topic("Straße") == normalize_topic("STRASSE")
     True
+    >>> normalize_topic("#2024")  # no letter: not a topic
+    ''
+
     """
-    return unicodedata.normalize("NFKC", text).strip().lstrip("#").strip().casefold()
+    topic = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip().casefold()
+    # like Twitter's hashtags, a topic needs a letter: '#1', '#2024' and '#...' are not topics
+    return topic if any(ch.isalpha() for ch in topic) else ""
 
 
 @dataclass
