@@ -88,7 +88,9 @@ def _timed(fn, *args, **kwargs) -> tuple[Any, float]:
     return out, time.perf_counter() - start
 
 
-def bench_igraph(a, planted: np.ndarray, *, seed: int, compare_constructors: bool) -> dict:
+def bench_igraph(
+    a, planted: np.ndarray, *, seed: int, compare_constructors: bool, until_stable: bool
+) -> dict:
     """Timings of each step of detect_communities, and the partition quality."""
     import igraph
 
@@ -96,6 +98,7 @@ def bench_igraph(a, planted: np.ndarray, *, seed: int, compare_constructors: boo
         _igraph_graph,
         _leiden,
         _modularity,
+        _seeded_igraph_rng,
         _upper_edges,
         detect_communities,
         normalized_mutual_info,
@@ -113,13 +116,26 @@ def bench_igraph(a, planted: np.ndarray, *, seed: int, compare_constructors: boo
         g2 = igraph.Graph(n=sym.shape[0], edges=pairs)
         _, out["set_es_weight_s"] = _timed(g2.es.__setitem__, "weight", w)
         del g2, pairs
-    labels, out["leiden_1_run_s"] = _timed(
-        _leiden, graph, weights, resolution=1.0, beta=0.01, n_iterations=-1, seed=seed
+    (labels, _, its), out["leiden_run_s"] = _timed(
+        _leiden, graph, weights, resolution=1.0, beta=0.01, max_iter=50, tol=1e-6, seed=seed
     )
     (q, _), out["modularity_s"] = _timed(_modularity, sym, labels, 1.0, int(labels.max()) + 1)
-    out["leiden_1_run_modularity"] = q
-    out["leiden_1_run_communities"] = int(labels.max()) + 1
-    out["leiden_1_run_nmi_planted"] = normalized_mutual_info(labels, planted)
+    out["leiden_run_iterations"] = its
+    out["leiden_run_modularity"] = q
+    out["leiden_run_communities"] = int(labels.max()) + 1
+    out["leiden_run_nmi_planted"] = normalized_mutual_info(labels, planted)
+    if until_stable:  # igraph's own n_iterations=-1: on while any node moves
+        with _seeded_igraph_rng(seed):
+            clustering, out["igraph_until_stable_s"] = _timed(
+                graph.community_leiden,
+                objective_function="modularity",
+                weights=weights,
+                n_iterations=-1,
+            )
+        labels = np.asarray(clustering.membership, dtype=np.int64)
+        out["igraph_until_stable_modularity"] = _modularity(
+            sym, labels, 1.0, int(labels.max()) + 1
+        )[0]
     result, out["detect_communities_s"] = _timed(detect_communities, a, seed=seed)
     out["detect_communities_modularity"] = result.modularity
     out["detect_communities_communities"] = result.n_communities
@@ -209,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time igraph.Graph(edges=ndarray) and es['weight'] = ...",
     )
+    parser.add_argument(
+        "--until-stable",
+        action="store_true",
+        help="also time igraph's n_iterations=-1 (slow on large graphs)",
+    )
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--networkit-worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -231,7 +252,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         row["igraph"] = bench_igraph(
-            a, planted, seed=args.seed, compare_constructors=args.compare_constructors
+            a,
+            planted,
+            seed=args.seed,
+            compare_constructors=args.compare_constructors,
+            until_stable=args.until_stable,
         )
         print(json.dumps(row["igraph"], indent=1), file=sys.stderr)
         if not args.no_networkit:

@@ -213,8 +213,9 @@ def test_modularity_validates_its_input():
 # -- Leiden against published optima and ground truth ------------------------------------------
 
 # Maximum modularity, proven by exact methods (Brandes et al. 2008 for karate; Aloise et al.
-# 2010, column generation, for football and polbooks), to 4 decimals.
-PUBLISHED_OPTIMA = {"karate": 0.4198, "football": 0.6046, "polbooks": 0.5272}
+# 2010, column generation, for the others), to 4 decimals. On these small graphs single Leiden
+# runs fall up to ~1.2 % short (dolphins); the default restarts (10 here) close the gap.
+PUBLISHED_OPTIMA = {"karate": 0.4198, "football": 0.6046, "polbooks": 0.5272, "dolphins": 0.5285}
 
 
 def _benchmark(name: str) -> nx.Graph:
@@ -226,11 +227,13 @@ def _benchmark(name: str) -> nx.Graph:
 @pytest.mark.parametrize("name", list(PUBLISHED_OPTIMA))
 def test_modularity_within_one_percent_of_published_optimum(name):
     g = _benchmark(name)
-    r = detect_communities(_directed_adjacency(g), seed=0)
+    a = _directed_adjacency(g)
     optimum = PUBLISHED_OPTIMA[name]
-    assert r.modularity >= 0.99 * optimum
-    assert r.modularity <= optimum + 1e-4  # nothing beats a proven optimum
-    assert r.modularity == pytest.approx(_nx_modularity(g, r.membership, None, 1.0), abs=1e-9)
+    for seed in range(5):  # not one lucky seed
+        r = detect_communities(a, seed=seed)
+        assert r.modularity >= 0.99 * optimum
+        assert r.modularity <= optimum + 1e-4  # nothing beats a proven optimum
+        assert r.modularity == pytest.approx(_nx_modularity(g, r.membership, None, 1.0), abs=1e-9)
 
 
 def test_karate_finds_the_optimal_four_communities_and_the_factions():
@@ -363,7 +366,9 @@ def test_isolated_nodes_are_singletons_after_the_big_communities():
         ({"seed": -1}, "seed"),
         ({"seed": 1.5}, "seed"),
         ({"n_restarts": 0}, "n_restarts"),
-        ({"n_iterations": 0}, "n_iterations"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"tol": -1e-3}, "tol"),
+        ({"tol": float("nan")}, "tol"),
         ({"beta": 0.0}, "beta"),
     ],
 )
@@ -429,6 +434,34 @@ def test_same_seed_same_partition_across_processes():
     )
     here = detect_communities(a, seed=5, n_restarts=2).membership
     assert json.loads(out.stdout) == here.tolist()
+
+
+def test_iterations_stop_at_tol_or_max_iter():
+    a = _directed_adjacency(_polblogs())
+    one = detect_communities(a, seed=0, n_restarts=1, max_iter=1)
+    assert one.iterations == 1
+    default = detect_communities(a, seed=0, n_restarts=1)
+    until_no_gain = detect_communities(a, seed=0, n_restarts=1, tol=0.0)
+    assert 1 <= default.iterations <= until_no_gain.iterations <= 50
+    # the same random stream: more iterations extend the same run, never make it worse
+    assert one.modularity <= default.modularity <= until_no_gain.modularity
+    assert detect_communities(sp.csr_array((3, 3))).iterations == 0
+
+
+def test_default_restarts_follow_the_graph_size():
+    assert [communities._default_restarts(m) for m in (0, 159, 100_000, 300_000, 10**6, 10**7)] == [
+        10,
+        10,
+        10,
+        3,
+        1,
+        1,
+    ]
+    a = _directed_adjacency(_gml("dolphins.gml"))
+    auto = detect_communities(a, seed=3)
+    np.testing.assert_array_equal(
+        auto.membership, detect_communities(a, seed=3, n_restarts=10).membership
+    )
 
 
 def test_seed_reaches_leiden_and_restarts_never_hurt():
