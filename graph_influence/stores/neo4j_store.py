@@ -84,11 +84,12 @@ SCHEMA = [
 _TS = ("CASE WHEN {v} IS NULL THEN null ELSE datetime({{epochSeconds: {v} / 1000000, "
        "nanosecond: ({v} % 1000000) * 1000}}) END")
 
-Q_EXISTING_USERS = "MATCH (u:User) RETURN u.id AS id, u.uid AS uid"
+Q_EXISTING_USERS = "MATCH (u:User) RETURN collect([u.id, u.uid, elementId(u)]) AS rows"
 Q_MERGE_USERS = """
 UNWIND range(0, size($id) - 1) AS i
 MERGE (u:User {id: $id[i]})
 ON CREATE SET u.uid = $uid[i], u.load_id = $load_id
+RETURN collect(elementId(u)) AS eid
 """
 Q_SET_USER_ATTRS = f"""
 UNWIND range(0, size($id) - 1) AS i
@@ -100,7 +101,8 @@ SET u.name = coalesce($name[i], u.name),
 """
 Q_MERGE_FOLLOWS = f"""
 UNWIND range(0, size($src) - 1) AS i
-MATCH (a:User {{id: $src[i]}}) MATCH (b:User {{id: $dst[i]}})
+MATCH (a) WHERE elementId(a) = $src[i]
+MATCH (b) WHERE elementId(b) = $dst[i]
 MERGE (a)-[f:FOLLOWS]->(b)
 ON CREATE SET f.ts = {_TS.format(v="$ts[i]")}, f.load_id = $load_id
 """
@@ -114,7 +116,8 @@ ON CREATE SET e.type = $type[i], e.ts = {_TS.format(v="$ts[i]")}, e.post_id = $p
 """
 Q_CREATE_EVENTS = f"""
 UNWIND range(0, size($key) - 1) AS i
-MATCH (a:User {{id: $src[i]}}) MATCH (b:User {{id: $dst[i]}})
+MATCH (a) WHERE elementId(a) = $src[i]
+MATCH (b) WHERE elementId(b) = $dst[i]
 CREATE (a)-[e:INTERACTED {{key: $key[i], type: $type[i], post_id: $post_id[i],
                            topics: $topics[i], weight: $weight[i], seq: $seq[i],
                            load_id: $load_id}}]->(b)
@@ -127,7 +130,7 @@ RETURN collect(e.key) AS keys
 """
 Q_MERGE_POSTS = f"""
 UNWIND range(0, size($id) - 1) AS i
-MATCH (a:User {{id: $author[i]}})
+MATCH (a) WHERE elementId(a) = $author[i]
 MERGE (p:Post {{id: $id[i]}})
 ON CREATE SET p.ts = {_TS.format(v="$ts[i]")}, p.text = $text[i], p.topics = $topics[i],
               p.load_id = $load_id
@@ -501,18 +504,26 @@ class Neo4jStore:
         load_id = new_load_id()
         self._write(Q_START_LOAD, load_id=load_id, source=snapshot.source,
                     format=snapshot.format, fingerprint=snapshot.fingerprint)
+        had_events = self._read(Q_COUNTS["interactions"])[0]["n"] > 0
         stage("store: users")
-        reports["users"].new = self._merge_users(staged, load_id)
+        reports["users"].new, element_ids = self._merge_users(staged, load_id)
+
+        def eid(column: pa.ChunkedArray) -> list:
+            """User ids -> element ids (vectorised join on the id dictionary)."""
+            index = pc.index_in(column, value_set=element_ids.column("id"))
+            return element_ids.column("eid").take(index).to_pylist()
+
         stage("store: follows")
         reports["follows"].new = self._merge_rows(
             Q_MERGE_FOLLOWS, staged.follows, load_id, counter="relationships_created",
-            columns={"src": None, "dst": None, "ts": _micros})
+            columns={"src": eid, "dst": eid, "ts": _micros})
         stage("store: interactions")
-        reports["interactions"].new = self._merge_events(staged.events, load_id)
+        reports["interactions"].new = self._merge_events(
+            staged.events, load_id, eid, check_existing=had_events)
         stage("store: posts")
         reports["posts"].new = self._merge_rows(
             Q_MERGE_POSTS, staged.posts, load_id, counter="nodes_created",
-            columns={"id": None, "author": None, "ts": _micros, "text": None, "topics": None})
+            columns={"id": None, "author": eid, "ts": _micros, "text": None, "topics": None})
         stage("store: complete load")
         lo, hi = staged.ts_range
         self._write(Q_FINISH_LOAD, load_id=load_id,
@@ -524,19 +535,26 @@ class Neo4jStore:
             seconds=time.perf_counter() - t0,
         )
 
-    def _merge_users(self, staged, load_id: str) -> int:
-        existing = self._read(Q_EXISTING_USERS)
-        known = pa.array([r["id"] for r in existing], pa.string())
-        max_uid = max((r["uid"] for r in existing), default=-1)
+    def _merge_users(self, staged, load_id: str) -> tuple[int, pa.Table]:
+        """Create the new users; return how many, and every user's (id, element id)."""
+        existing = self._read(Q_EXISTING_USERS)[0]["rows"]
+        known = pa.array([r[0] for r in existing], pa.string())
+        max_uid = max((r[1] for r in existing), default=-1)
         ids = staged.user_ids.column("id").combine_chunks()
         new_ids = ids.filter(pc.invert(pc.is_in(ids, value_set=known)))
         uids = np.arange(max_uid + 1, max_uid + 1 + len(new_ids), dtype=np.int64)
         created = 0
         id_list = new_ids.to_pylist()
+        new_eids: list[str] = []
         for lo, hi in _batches(len(id_list), self.batch_size):
             out = self._write(Q_MERGE_USERS, id=id_list[lo:hi], uid=uids[lo:hi].tolist(),
                               load_id=load_id)
             created += out["counters"].nodes_created
+            new_eids += out["records"][0]["eid"]
+        element_ids = pa.table({
+            "id": pa.concat_arrays([known, pa.array(id_list, pa.string())]),
+            "eid": pa.array([r[2] for r in existing] + new_eids, pa.string()),
+        })
         users = staged.users
         if users.num_rows:
             cols = {
@@ -548,10 +566,11 @@ class Neo4jStore:
             }
             for lo, hi in _batches(users.num_rows, self.batch_size):
                 self._write(Q_SET_USER_ATTRS, **{k: v[lo:hi] for k, v in cols.items()})
-        return created
+        return created, element_ids
 
     def _merge_rows(self, query: str, table: pa.Table, load_id: str, *, counter: str,
                     columns: dict) -> int:
+        """Write ``table`` in batches; ``columns`` maps each column to a converter (or None)."""
         created = 0
         lists = {name: (conv(table.column(name)) if conv else table.column(name).to_pylist())
                  for name, conv in columns.items()}
@@ -560,10 +579,13 @@ class Neo4jStore:
             created += getattr(out["counters"], counter)
         return created
 
-    def _merge_events(self, events: pa.Table, load_id: str) -> int:
+    def _merge_events(self, events: pa.Table, load_id: str, eid, *,
+                      check_existing: bool) -> int:
+        """Create the events not stored yet (the key check is skipped when the store had none
+        before this load: then every event of the load is new)."""
         lists = {
-            "src": events.column("src").to_pylist(),
-            "dst": events.column("dst").to_pylist(),
+            "src": eid(events.column("src")),
+            "dst": eid(events.column("dst")),
             "type": events.column("type").to_pylist(),
             "ts": _micros(events.column("ts")),
             "post_id": events.column("post_id").to_pylist(),
@@ -575,7 +597,8 @@ class Neo4jStore:
         created = 0
         for lo, hi in _batches(events.num_rows, self.batch_size):
             batch = {k: v[lo:hi] for k, v in lists.items()}
-            found = self._read(Q_EXISTING_EVENT_KEYS, key=batch["key"])[0]["keys"]
+            found = (self._read(Q_EXISTING_EVENT_KEYS, key=batch["key"])[0]["keys"]
+                     if check_existing else [])
             if found:  # some events are already stored: keep only the new ones
                 seen = set(found)
                 keep = [i for i, k in enumerate(batch["key"]) if k not in seen]
