@@ -518,13 +518,27 @@ def demo(
         _print_load(summary, None, st.url, "table")
         result = run_analysis(st)
         board = st.top(k)
+        topics_table = st.topics_summary().head(3) if result.topics is not None else None
     run = result.run
     sys.stdout.write(
         f"\nanalysis run {run.run_id}: {run.n_users:,} users, converged in {run.iterations} "
         f"iterations; scale klout (median 40, 95th percentile 63)\n\n"
     )
     _write_top(board, "table")
-    sys.stdout.write(f"\nexplore further: graph-influence top --store {store} -k 20\n")
+    if topics_table is not None:
+        sys.stdout.write(f"\n{run.extras['n_topics']} topics; the largest and their top "
+                         "influencers:\n")
+        for row in topics_table.itertuples(index=False):
+            sys.stdout.write(f"  {row.topic:<14} {row.users:>5} users: "
+                             f"{', '.join(row.top_influencers)}\n")
+    if result.communities is not None:
+        sys.stdout.write(f"{result.communities.n_communities} communities "
+                         f"(modularity {result.communities.modularity:.3f})\n")
+    sys.stdout.write(
+        f"\nexplore further: graph-influence top --store {store} --topic "
+        f"{topics_table['topic'].iloc[0] if topics_table is not None else 'T'} -k 20; "
+        f"graph-influence communities --store {store}\n"
+    )
 
 
 def main() -> None:
