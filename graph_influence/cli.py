@@ -495,6 +495,46 @@ def export(
 
 @app.command()
 @handle_errors
+def explain(
+    user: Annotated[str, typer.Argument(help="The user's id.")],
+    store: StoreOption = None,
+    n: Annotated[int, typer.Option("-n", help="Contributors to list.", min=1)] = 10,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    output: Annotated[InfoFormat, typer.Option("--format", help="Output format.")] = (
+        InfoFormat.table
+    ),
+) -> None:
+    """Explain a user's influence: teleport share, top contributors, shares by edge kind.
+
+    Example: graph-influence explain alice -n 5 --format json
+    """
+    from graph_influence.explain import explain_user
+    from graph_influence.formatting import write_json
+
+    with _open(store, read_only=True) as st:
+        data = explain_user(st, user, n=n, run_id=run)
+    if output.value == "json":
+        write_json(data)
+        return
+    out = sys.stdout
+    total = data["influence"]
+    out.write(f"{data['id']}: score {data['score']:.1f}, rank {data['rank']:,}, "
+              f"percentile {data['percentile']:.1f}"
+              + (f", community {data['community']}" if data["community"] is not None else "")
+              + f" (run {data['run_id']})\n")
+    out.write(f"influence {total:.6g} = teleport {data['teleport']:.3g} "
+              f"({data['teleport'] / total:.1%}) + {data['in_neighbours']:,} in-neighbours\n")
+    out.write("by edge kind: " + ", ".join(
+        f"{k} {v / total:.1%}" for k, v in sorted(data["by_kind"].items(),
+                                                   key=lambda kv: -kv[1]) if v) + "\n")
+    out.write("top contributors:\n")
+    for c in data["contributors"]:
+        out.write(f"  {c['id']:<24} score {c['score']:5.1f}  {c['share']:6.1%}  "
+                  f"via {'+'.join(c['kinds'])}\n")
+
+
+@app.command()
+@handle_errors
 def demo(
     store: Annotated[
         Path, typer.Option("--store", help="Store file for the demo (recreated).")
