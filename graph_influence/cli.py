@@ -535,6 +535,48 @@ def explain(
 
 @app.command()
 @handle_errors
+def compare(
+    run_a: Annotated[int | None, typer.Argument(help="Earlier run (default: second latest).")]
+    = None,
+    run_b: Annotated[int | None, typer.Argument(help="Later run (default: latest).")] = None,
+    store: StoreOption = None,
+    n: Annotated[int, typer.Option("-n", help="Risers/fallers to list.", min=1)] = 10,
+    output: Annotated[InfoFormat, typer.Option("--format", help="Output format.")] = (
+        InfoFormat.table
+    ),
+) -> None:
+    """Compare two runs: rank correlation, top-k overlap, biggest risers and fallers.
+
+    Example: graph-influence compare 1 2 --format json
+    """
+    from graph_influence.compare import compare_runs
+    from graph_influence.formatting import write_json
+
+    with _open(store, read_only=True) as st:
+        data = compare_runs(st, run_a, run_b, n=n)
+    if output.value == "json":
+        write_json(data)
+        return
+    out = sys.stdout
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.4f}"
+
+    out.write(f"run {data['run_a']} ({data['users_a']:,} users) -> run {data['run_b']} "
+              f"({data['users_b']:,} users); {data['common_users']:,} in both\n")
+    out.write(f"Spearman {fmt(data['spearman'])}, Kendall {fmt(data['kendall'])}; "
+              "top-k Jaccard " + ", ".join(f"k={k}: {fmt(v)}"
+                                           for k, v in data["jaccard_top"].items()) + "\n")
+    for title in ("risers", "fallers"):
+        out.write(f"{title}:\n")
+        for r in data[title]:
+            out.write(f"  {r['id']:<24} rank {r['rank_a']:>7,} -> {r['rank_b']:>7,}  "
+                      f"score {r['score_a']:5.1f} -> {r['score_b']:5.1f}\n")
+    out.write(f"new users: {data['new']['count']:,}; vanished: {data['vanished']['count']:,}\n")
+
+
+@app.command()
+@handle_errors
 def demo(
     store: Annotated[
         Path, typer.Option("--store", help="Store file for the demo (recreated).")
