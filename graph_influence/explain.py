@@ -43,6 +43,48 @@ def _run(store: Store, run_id: int | None):
     raise StoreNotReadyError(f"no run {run_id} in {store.url} — see graph-influence info")
 
 
+def _by_topic(store, view, params, position, sources, kinds) -> dict[str, float]:
+    """Split the interaction contributions by the topics their events are tagged with.
+
+    For each in-neighbour u, the part of its interaction contribution that goes to topic t is
+    ``tagged(u, v, t) / max(S(u, v), sum over topics of tagged)``, where ``S`` is the
+    weighted, decayed sum of all u's events on v; what no topic tags is ``(untagged)``. Follow
+    contributions carry no topic.
+    """
+    interaction = sum(kinds.values()) if kinds else np.zeros(len(sources))
+    total_interactions = float(np.sum(interaction))
+    if not params.get("topics", True) or total_interactions == 0:
+        return {"(untagged)": total_interactions} if total_interactions else {}
+    from graph_influence.topic_signals import extract_topic_signals
+
+    signals = extract_topic_signals(
+        store.topic_rows(), view, type_weights=params["type_weights"],
+        min_users=int(params.get("min_topic_users", 3)),
+        max_topics=int(params.get("max_topics", 100)),
+    )
+    mine = signals.tag_dst == position
+    if not mine.any():
+        return {"(untagged)": total_interactions}
+    w_by_code = np.array([float(params["type_weights"].get(t, 1.0)) for t in view.type_names])
+    into = (view.inter_dst == position) & (view.inter_src != position)
+    s_all = np.zeros(len(sources))
+    idx = np.searchsorted(sources, view.inter_src[into])
+    np.add.at(s_all, idx, w_by_code[view.inter_type[into]] * view.inter_decayed[into])
+    tagged = np.zeros((len(sources), signals.n_topics))
+    t_idx = np.searchsorted(sources, signals.tag_src[mine])
+    ok = (t_idx < len(sources)) & (sources[np.minimum(t_idx, len(sources) - 1)]
+                                   == signals.tag_src[mine])
+    np.add.at(tagged, (t_idx[ok], signals.tag_topic[mine][ok]), signals.tag_decayed[mine][ok])
+    denominator = np.maximum(s_all, tagged.sum(axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fractions = np.where(denominator[:, None] > 0, tagged / denominator[:, None], 0.0)
+    parts = (interaction[:, None] * fractions).sum(axis=0)
+    out = {name: float(v) for name, v in zip(signals.names, parts, strict=True) if v > 0}
+    out = dict(sorted(out.items(), key=lambda kv: -kv[1]))
+    out["(untagged)"] = total_interactions - float(parts.sum())
+    return out
+
+
 def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = None) -> dict:
     """Decompose one user's influence in a run into teleport and in-neighbour contributions.
 
@@ -60,7 +102,9 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
     -------
     dict
         ``id``, ``influence`` (the polished fixed point), ``stored_influence``, ``teleport``,
-        ``by_kind`` (edge kind -> contribution, same units as ``influence``), ``contributors``
+        ``by_kind`` (edge kind -> contribution, same units as ``influence``), ``by_topic``
+        (topic -> the part of the interaction contributions tagged with it, plus
+        ``(untagged)``; sums to the interaction part of ``by_kind``), ``contributors``
         (id, their influence and score, kinds, contribution, share), ``score``, ``rank``,
         ``percentile``, ``community`` and ``run_id``. ``teleport + sum(by_kind)`` equals
         ``influence``.
@@ -143,6 +187,7 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
                 kinds[name] = part
     by_kind = {"follow": float((share * follow_part).sum())}
     by_kind.update({k: float(v.sum()) for k, v in kinds.items()})
+    by_topic = _by_topic(store, view, params, position, sources, kinds)
     order = np.argsort(-contributions, kind="stable")[:n]
     score_of = dict(zip(stored["id"], stored["score"], strict=True))
     influence = float(r[position])
@@ -168,7 +213,7 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
     return {
         "id": user, "run_id": run.run_id, "influence": influence,
         "stored_influence": float(row["influence"]), "teleport": teleport,
-        "by_kind": by_kind, "by_topic": {}, "contributors": contributors,
+        "by_kind": by_kind, "by_topic": by_topic, "contributors": contributors,
         "in_neighbours": len(sources), "score": float(row["score"]), "rank": int(row["rank"]),
         "percentile": percentile, "community": community,
     }

@@ -85,3 +85,24 @@ def test_cli_explain_json(tmp_path, snapshot_dir):
     assert "top contributors" in table.stdout
     bad = runner.invoke(app, ["explain", "nobody", "--store", store])
     assert bad.exit_code == 1 and "no user 'nobody'" in bad.stderr
+
+
+def test_by_topic_splits_the_interaction_part(any_store, tmp_path):
+    d = write_snapshot(tmp_path / "t",
+                       follows="src,dst\nb,a\n",
+                       interactions="src,dst,type,topics\nc,a,retweet,cooking\nc,a,retweet,\n"
+                                    "b,a,like,\nd,a,reply,cooking;wine\n")
+    load_snapshot(any_store, d, progress=False)
+    analyze(any_store, AnalysisParams(half_life="none", min_topic_users=1, communities=False),
+            progress=False)
+    e = explain_user(any_store, "a", n=10)
+    interaction = sum(v for k, v in e["by_kind"].items() if k != "follow")
+    assert sum(e["by_topic"].values()) == pytest.approx(interaction, abs=1e-12)
+    got = {c["id"]: c for c in e["contributors"]}
+    # c: half of its retweet sum is tagged cooking; d: its reply carries two topics (split)
+    b_like = got["b"]["contribution"] - e["by_kind"]["follow"]
+    assert e["by_topic"]["cooking"] == pytest.approx(
+        0.5 * got["c"]["contribution"] + 0.5 * got["d"]["contribution"], abs=1e-12)
+    assert e["by_topic"]["wine"] == pytest.approx(0.5 * got["d"]["contribution"], abs=1e-12)
+    assert e["by_topic"]["(untagged)"] == pytest.approx(
+        0.5 * got["c"]["contribution"] + b_like, abs=1e-12)
