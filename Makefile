@@ -22,8 +22,9 @@ $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
 demo: $(VENV)/.core-installed
 	$(VENV)/bin/graph-influence demo
 
-## test: the whole suite (lint, then pytest)
+## test: the whole suite (lint, then pytest); installs Chromium (apt) for the report's browser test
 test: $(VENV)/.dev-installed
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 	$(VENV)/bin/ruff check .
 	$(PY) -Werror -c "import graph_influence"
 	$(PY) -m pytest

@@ -577,6 +577,30 @@ def compare(
 
 @app.command()
 @handle_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
+    store: StoreOption = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", help="Show this topic's leaders (repeatable; default: the "
+                     "most widespread few)."),
+    ] = None,
+    run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+) -> None:
+    """Write a self-contained HTML report: score distribution, leaderboard, topics, communities,
+    the run's parameters and convergence, and the comparison with the previous run.
+
+    Example: graph-influence report --out report.html --topic python
+    """
+    from graph_influence.report import write_report
+
+    with _open(store, read_only=True) as st:
+        path = write_report(st, out, topics=topic, run_id=run)
+    _err(f"wrote {path}")
+
+
+@app.command()
+@handle_errors
 def demo(
     store: Annotated[
         Path, typer.Option("--store", help="Store file for the demo (recreated).")
