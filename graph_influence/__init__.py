@@ -24,9 +24,12 @@ from ._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from .algorithms.scaling import Calibration
     from .analysis import AnalysisParams, AnalysisResult, analyze
+    from .compare import compare_runs
+    from .explain import explain_user
     from .exporting import export_scores
     from .loaders import read_snapshot
     from .loading import load_snapshot
+    from .report import write_report
     from .sample_data import sample_path
     from .stores import open_store
 
@@ -36,11 +39,14 @@ __all__ = [
     "Calibration",
     "__version__",
     "analyze",
+    "compare_runs",
+    "explain_user",
     "export_scores",
     "load_snapshot",
     "open_store",
     "read_snapshot",
     "sample_path",
+    "write_report",
 ]
 
 _LAZY = {
@@ -49,6 +55,9 @@ _LAZY = {
     "analyze": ".analysis",
     "Calibration": ".algorithms.scaling",
     "export_scores": ".exporting",
+    "explain_user": ".explain",
+    "compare_runs": ".compare",
+    "write_report": ".report",
     "load_snapshot": ".loading",
     "open_store": ".stores",
     "read_snapshot": ".loaders",

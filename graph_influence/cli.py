@@ -500,11 +500,14 @@ def explain(
     store: StoreOption = None,
     n: Annotated[int, typer.Option("-n", help="Contributors to list.", min=1)] = 10,
     run: Annotated[int | None, typer.Option("--run", help="Run id (default: latest).")] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Also show the user's standing on a topic.")
+    ] = None,
     output: Annotated[InfoFormat, typer.Option("--format", help="Output format.")] = (
         InfoFormat.table
     ),
 ) -> None:
-    """Explain a user's influence: teleport share, top contributors, shares by edge kind.
+    """Explain a user's influence: teleport share, top contributors, shares by kind and topic.
 
     Example: graph-influence explain alice -n 5 --format json
     """
@@ -512,7 +515,7 @@ def explain(
     from graph_influence.formatting import write_json
 
     with _open(store, read_only=True) as st:
-        data = explain_user(st, user, n=n, run_id=run)
+        data = explain_user(st, user, n=n, run_id=run, topic=topic)
     if output.value == "json":
         write_json(data)
         return
@@ -527,6 +530,15 @@ def explain(
     out.write("by edge kind: " + ", ".join(
         f"{k} {v / total:.1%}" for k, v in sorted(data["by_kind"].items(),
                                                    key=lambda kv: -kv[1]) if v) + "\n")
+    topics_part = {k: v for k, v in data["by_topic"].items() if v and k != "(untagged)"}
+    if topics_part:
+        top5 = sorted(topics_part.items(), key=lambda kv: -kv[1])[:5]
+        out.write("by topic: " + ", ".join(f"{k} {v / total:.1%}" for k, v in top5) + "\n")
+    if data["topic"] is not None:
+        t = data["topic"]
+        standing = (f"score {t['score']:.1f}, rank {t['rank']:,}" if t["score"] is not None
+                    else "not among the topic's stored users")
+        out.write(f"topic {t['name']}: {standing}\n")
     out.write("top contributors:\n")
     for c in data["contributors"]:
         out.write(f"  {c['id']:<24} score {c['score']:5.1f}  {c['share']:6.1%}  "

@@ -85,7 +85,9 @@ def _by_topic(store, view, params, position, sources, kinds) -> dict[str, float]
     return out
 
 
-def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = None) -> dict:
+def explain_user(
+    store: Store, user: str, *, n: int = 10, run_id: int | None = None, topic: str | None = None
+) -> dict:
     """Decompose one user's influence in a run into teleport and in-neighbour contributions.
 
     Parameters
@@ -97,6 +99,8 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
         Contributors to list (default 10).
     run_id : int, optional
         Default: the latest run.
+    topic : str, optional
+        Also report the user's score and rank on this topic (``topic``).
 
     Returns
     -------
@@ -106,7 +110,8 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
         (topic -> the part of the interaction contributions tagged with it, plus
         ``(untagged)``; sums to the interaction part of ``by_kind``), ``contributors``
         (id, their influence and score, kinds, contribution, share), ``score``, ``rank``,
-        ``percentile``, ``community`` and ``run_id``. ``teleport + sum(by_kind)`` equals
+        ``percentile``, ``community``, ``topic_scores`` (topic -> 0-100 score, where stored),
+        ``topic`` (with ``topic=``) and ``run_id``. ``teleport + sum(by_kind)`` equals
         ``influence``.
 
     Raises
@@ -203,19 +208,37 @@ def explain_user(store: Store, user: str, *, n: int = 10, run_id: int | None = N
     row = stored.loc[stored["id"] == user].iloc[0]
     percentile = float((stored["influence"] < row["influence"]).mean() * 100)
     community = None
+    topic_scores: dict[str, float] = {}
     try:
         extras = store.user_extras(run_id=run.run_id).to_pandas()
-        if "community" in extras:
-            found = extras.loc[extras["id"] == user, "community"]
-            community = int(found.iloc[0]) if len(found) and found.notna().all() else None
+        mine = extras.loc[extras["id"] == user]
+        if len(mine):
+            first = mine.iloc[0]
+            if "community" in mine and not np.isnan(first["community"]):
+                community = int(first["community"])
+            topic_scores = {c.removeprefix("topic:"): float(first[c]) for c in mine.columns
+                            if c.startswith("topic:") and not np.isnan(first[c])}
     except GraphInfluenceError:  # e.g. Neo4j keeps communities of the latest run only
-        community = None
+        pass
+    topic_info = None
+    if topic is not None:
+        from graph_influence.topic_signals import normalize_topic
+
+        name = normalize_topic(topic)
+        board = store.top_topic(name, 10**9, run_id=run.run_id)  # raises for unknown topics
+        row_t = board.loc[board["id"] == user]
+        topic_info = {"name": name, "score": float(row_t["score"].iloc[0]) if len(row_t)
+                      else None, "rank": int(row_t["rank"].iloc[0]) if len(row_t) else None,
+                      "topic_influence": float(row_t["topic_influence"].iloc[0])
+                      if len(row_t) else None,
+                      "by_topic_share": by_topic.get(name, 0.0) / influence}
     return {
         "id": user, "run_id": run.run_id, "influence": influence,
         "stored_influence": float(row["influence"]), "teleport": teleport,
         "by_kind": by_kind, "by_topic": by_topic, "contributors": contributors,
         "in_neighbours": len(sources), "score": float(row["score"]), "rank": int(row["rank"]),
-        "percentile": percentile, "community": community,
+        "percentile": percentile, "community": community, "topic_scores": topic_scores,
+        "topic": topic_info,
     }
 
 

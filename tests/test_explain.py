@@ -106,3 +106,23 @@ def test_by_topic_splits_the_interaction_part(any_store, tmp_path):
     assert e["by_topic"]["wine"] == pytest.approx(0.5 * got["d"]["contribution"], abs=1e-12)
     assert e["by_topic"]["(untagged)"] == pytest.approx(
         0.5 * got["c"]["contribution"] + b_like, abs=1e-12)
+
+
+def test_explain_topic_standing(store, tmp_path):
+    from .test_topics import SNAP
+
+    load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
+    analyze(store, AnalysisParams(min_topic_users=2), progress=False)
+    e = explain_user(store, "cat", topic="#Cooking")
+    board = store.top_topic("cooking", 10)
+    mine = board.loc[board["id"] == "cat"].iloc[0]
+    assert e["topic"]["name"] == "cooking"
+    assert e["topic"]["rank"] == mine["rank"] and e["topic"]["score"] == mine["score"]
+    assert e["topic_scores"]["cooking"] == pytest.approx(mine["score"])
+    with pytest.raises(StoreNotReadyError, match="closest known topics"):
+        explain_user(store, "cat", topic="cookin")
+    store.close()  # the CLI opens the file read-only
+    result = CliRunner().invoke(app, ["explain", "cat", "--store", str(store.path),
+                                      "--topic", "cooking"])
+    assert result.exit_code == 0, result.output
+    assert "topic cooking: score" in result.stdout
