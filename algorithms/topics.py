@@ -170,13 +170,9 @@ def topic_pagerank(
 
 def _sub_boost(boost: sp.csr_array, n: int, n_topics: int, lo: int, hi: int) -> sp.csr_array:
     """Restrict the block boost matrix to topics lo..hi-1, re-indexed for a chunk of width k."""
-    k = hi - lo
-    coo = sp.coo_array(boost)
-    t = coo.row % n_topics
-    keep = (t >= lo) & (t < hi)
-    rows = (coo.row[keep] // n_topics) * k + (t[keep] - lo)
-    cols = (coo.col[keep] // n_topics) * k + (t[keep] - lo)
-    return sp.csr_array((coo.data[keep], (rows, cols)), shape=(n * k, n * k))
+    keep = np.zeros(n_topics, dtype=bool)
+    keep[lo:hi] = True
+    return _select_block_columns(boost, n, n_topics, keep)
 
 
 class _CompactBoost:

@@ -15,7 +15,6 @@ import os
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -33,19 +32,9 @@ from graph_influence.algorithms.communities import (
     symmetrize,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("GRAPH_INFLUENCE_SHARED", REPO.parent / "shared")) / "datasets"
+from .conftest import shared_dataset
+
 GROUND_TRUTH = "community-ground-truth"
-
-
-def shared_dataset(*parts: str) -> Path:
-    """Path of a file in ../shared/datasets; fails (never skips) in CI when it is missing."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared dataset missing in CI: {path}")
-        pytest.skip(f"shared dataset not present on this machine: {path}")
-    return path
 
 
 # -- graphs ------------------------------------------------------------------------------------

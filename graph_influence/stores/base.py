@@ -16,7 +16,7 @@ from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.validate import TableReport
 from graph_influence.results import CommunityResults, TopicResults
 
-__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store", "check_topic"]
+__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store", "check_topic", "store_info"]
 
 #: A progress callback: called with a short description of the stage starting now.
 STAGE = Callable[[str], None]
@@ -53,6 +53,21 @@ class RunRecord:
     extras: dict = field(default_factory=dict)
     run_id: int | None = None
     created_at: datetime | None = None
+
+
+def store_info(store: Store) -> dict:
+    """What ``graph-influence info`` shows: counts, time range, loads and the last run."""
+    runs = store.runs()
+    lo, hi = store.time_range()
+    return {
+        "store": store.url,
+        "backend": store.backend,
+        "counts": store.counts(),
+        "time_range": [lo, hi],
+        "loads": store.loads(),
+        "runs": len(runs),
+        "last_run": runs[-1] if runs else None,
+    }
 
 
 def check_topic(topic: str, known: list[str]) -> None:

@@ -37,7 +37,7 @@ from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.schema import TABLE_ORDER
 
-from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic
+from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic, store_info
 
 __all__ = ["SCHEMA_VERSION", "DuckDBStore"]
 
@@ -685,14 +685,4 @@ class DuckDBStore:
         return out
 
     def info(self) -> dict:
-        runs = self.runs()
-        lo, hi = self.time_range()
-        return {
-            "store": self.url,
-            "backend": self.backend,
-            "counts": self.counts(),
-            "time_range": [lo, hi],
-            "loads": self.loads(),
-            "runs": len(runs),
-            "last_run": runs[-1] if runs else None,
-        }
+        return store_info(self)

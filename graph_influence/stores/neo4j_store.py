@@ -45,7 +45,7 @@ from graph_influence.graph_view import GraphView, canonical_view
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.results import CommunityResults, TopicResults
 
-from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic
+from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic, store_info
 from .duckdb_store import new_load_id
 from .staging import stage_snapshot
 
@@ -880,17 +880,7 @@ class Neo4jStore:
         return out
 
     def info(self) -> dict:
-        runs = self.runs()
-        lo, hi = self.time_range()
-        return {
-            "store": self.url,
-            "backend": self.backend,
-            "counts": self.counts(),
-            "time_range": [lo, hi],
-            "loads": self.loads(),
-            "runs": len(runs),
-            "last_run": runs[-1] if runs else None,
-        }
+        return store_info(self)
 
 
 Q_USER_NAMES_BY_ID = """
