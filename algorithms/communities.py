@@ -1,7 +1,9 @@
-"""Topic communities: Leiden (modularity) on the symmetrised attention graph, and their profiles.
+"""Topic communities: Louvain or Leiden (modularity) on the symmetrised attention graph.
 
-The public :func:`detect_communities` is a thin shim over igraph's Leiden implementation run with
-a private, seeded random number generator; :func:`modularity` is an independent, vectorised
+The public :func:`detect_communities` runs either the project's compiled Louvain kernel
+(:mod:`graph_influence.algorithms.louvain`, the default: it works on the CSR arrays directly,
+~10x faster than igraph at 10M edges) or igraph's Leiden implementation with a private, seeded
+random number generator; :func:`modularity` is an independent, vectorised
 implementation (networkx's ``modularity`` is its test oracle) that scores the result.
 :func:`describe_communities` turns a partition into one row per community (size, modularity
 contribution, over-represented topics, top members) and :func:`normalized_mutual_info` compares
@@ -20,7 +22,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from graph_influence.algorithms.louvain import louvain
+
 __all__ = [
+    "METHODS",
     "CommunityResult",
     "describe_communities",
     "detect_communities",
@@ -32,6 +37,9 @@ __all__ = [
 # igraph draws every random number of every graph in the process from ONE generator, which has
 # a setter but no getter: swapping it in and out must not interleave between threads.
 _IGRAPH_RNG_LOCK = threading.Lock()
+
+#: Community detection methods: ``louvain`` (compiled, default) and ``leiden`` (igraph).
+METHODS = ("louvain", "leiden")
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,10 @@ class CommunityResult:
         ``contributions[c]`` = ``e_c / m - resolution * (a_c / 2m) ** 2``: the share of edge
         weight inside ``c`` minus its expected share; they sum to ``modularity``.
     iterations : int
-        Leiden iterations of the run that was kept (0 for a graph without edges).
+        Leiden iterations, or Louvain aggregation levels, of the run that was kept (0 for a
+        graph without edges).
+    method : str
+        ``"louvain"`` or ``"leiden"``.
     """
 
     membership: np.ndarray
@@ -64,6 +75,7 @@ class CommunityResult:
     sizes: np.ndarray
     contributions: np.ndarray
     iterations: int = 0
+    method: str = "louvain"
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -333,6 +345,7 @@ def _leiden(
 def detect_communities(
     adjacency: sp.sparray | sp.spmatrix | np.ndarray,
     *,
+    method: str = "louvain",
     resolution: float = 1.0,
     seed: int = 0,
     n_restarts: int | None = None,
@@ -340,32 +353,39 @@ def detect_communities(
     tol: float = 1e-6,
     beta: float = 0.01,
 ) -> CommunityResult:
-    """Communities of the attention graph: Leiden optimising modularity, deterministic per seed.
+    """Communities of the attention graph: modularity optimisation, deterministic per seed.
 
     Parameters
     ----------
     adjacency : scipy sparse array or numpy.ndarray, shape (n, n)
         Directed attention weights, ``adjacency[u, v]`` = attention u pays to v (>= 0). It is
         symmetrised first (:func:`symmetrize`); self-loops are ignored.
+    method : {"louvain", "leiden"}, optional
+        ``"louvain"`` (default): the compiled multi-level Louvain of
+        :func:`graph_influence.algorithms.louvain.louvain` with a final refinement pass,
+        sequential and seeded. ``"leiden"``: igraph's Leiden, which also guarantees that every
+        community is connected, at ~5-10x the time on large graphs (it needs an igraph Graph,
+        whose construction alone costs ~4 s at 10M edges).
     resolution : float, optional
         Modularity resolution γ > 0 (default 1.0): higher gives more, smaller communities.
     seed : int, optional
         Seed (>= 0, default 0). The same seed, graph and parameters give the same partition, in
         any process.
     n_restarts : int, optional
-        Independent Leiden runs, with seeds derived from ``seed``; the partition with the
+        Independent runs, with seeds derived from ``seed``; the partition with the
         highest modularity is kept (the earliest on ties). Restart ``i`` does not depend on
         ``n_restarts``, so more restarts never give a worse partition. Default (``None``):
         ``min(10, max(1, 1_000_000 // m))`` for ``m`` undirected edges, i.e. 10 up to 100k
         edges, 1 from 1M: on small graphs single runs vary by up to ~1 % and cost
         milliseconds, on large ones they vary by ~1e-6 and cost seconds to minutes.
     max_iter : int, optional
-        Maximum Leiden iterations per run (default 50).
+        Maximum Leiden iterations per run, or Louvain levels (default 50).
     tol : float, optional
-        A run stops after the first iteration that raises the modularity by ``tol`` or less
-        (default 1e-6; 0 means: until an iteration brings no gain).
+        Leiden: a run stops after the first iteration that raises the modularity by ``tol``
+        or less. Louvain: a local-moving phase stops after the first sweep over the nodes that
+        gains less than ``tol``. Default 1e-6; 0 means: until no gain.
     beta : float, optional
-        Randomness of Leiden's refinement step (default 0.01, igraph's default).
+        Randomness of Leiden's refinement step (default 0.01, igraph's default; Leiden only).
 
     Returns
     -------
@@ -391,7 +411,9 @@ def detect_communities(
 
     References
     ----------
-    .. [1] V. A. Traag, L. Waltman, N. J. van Eck, "From Louvain to Leiden: guaranteeing
+    .. [1] V. D. Blondel, J.-L. Guillaume, R. Lambiotte, E. Lefebvre, "Fast unfolding of
+       communities in large networks", J. Stat. Mech. P10008 (2008).
+    .. [2] V. A. Traag, L. Waltman, N. J. van Eck, "From Louvain to Leiden: guaranteeing
        well-connected communities", Scientific Reports 9, 5233 (2019).
 
     Examples
@@ -406,6 +428,8 @@ def detect_communities(
     ([0, 0, 0, 1, 1, 1, 2], [3, 3, 1], 0.3571)
     """
     resolution = _check_resolution(resolution)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, not {seed!r}")
     if n_restarts is not None and n_restarts < 1:
@@ -422,23 +446,26 @@ def detect_communities(
     best = np.arange(n, dtype=np.int64)
     iterations = 0
     if sym.nnz:
-        graph, weights = _igraph_graph(sym)
         if n_restarts is None:
-            n_restarts = _default_restarts(graph.ecount())
+            n_restarts = _default_restarts(sym.nnz // 2)
+        if method == "leiden":
+            graph, weights = _igraph_graph(sym)
+
+            def run(run_seed: int) -> tuple[np.ndarray, float, int]:
+                return _leiden(graph, weights, resolution=resolution, beta=beta,
+                               max_iter=max_iter, tol=tol, seed=run_seed)
+        else:
+            def run(run_seed: int) -> tuple[np.ndarray, float, int]:
+                labels, levels = louvain(sym, resolution=resolution, seed=run_seed, tol=tol,
+                                         max_levels=max_iter)
+                return labels, _modularity(sym, labels, resolution, sym.shape[0])[0], levels
+
         best_q = -np.inf
         for run_seed in _restart_seeds(int(seed), n_restarts):
-            labels, q, its = _leiden(
-                graph,
-                weights,
-                resolution=resolution,
-                beta=beta,
-                max_iter=max_iter,
-                tol=tol,
-                seed=run_seed,
-            )
-            if q > best_q:  # igraph's quality is the modularity at this resolution
+            labels, q, its = run(run_seed)
+            if q > best_q:  # the modularity at this resolution
                 best, best_q, iterations = labels, q, its
-    # isolated users: a label of their own (Leiden leaves them alone, this makes it explicit)
+    # isolated users: a label of their own (both methods leave them alone; made explicit)
     best = best.copy()
     best[isolated] = best.max(initial=-1) + 1 + np.arange(int(isolated.sum()))
     membership = _relabel_by_size(best) if n else best
@@ -451,6 +478,7 @@ def detect_communities(
         sizes=sizes,
         contributions=contributions,
         iterations=iterations,
+        method=method,
     )
 
 

@@ -62,6 +62,11 @@ class Scale(StrEnum):
     tweepcred = "tweepcred"
 
 
+class CommunityMethod(StrEnum):
+    louvain = "louvain"
+    leiden = "leiden"
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     parquet = "parquet"
@@ -276,8 +281,12 @@ def analyze(
                           "affinity.")
     ] = 1000,
     communities: Annotated[
-        bool, typer.Option("--communities/--no-communities", help="Leiden communities.")
+        bool, typer.Option("--communities/--no-communities", help="Detect communities.")
     ] = True,
+    community_method: Annotated[
+        CommunityMethod, typer.Option("--community-method", help="louvain (fast, default) or "
+                                      "leiden (igraph; connected communities, slower).")
+    ] = CommunityMethod.louvain,
     resolution: Annotated[
         float, typer.Option("--resolution", help="Modularity resolution (larger: smaller "
                             "communities).")
@@ -301,7 +310,8 @@ def analyze(
         type_weights=_parse_weights(weight), follow_weight=follow_weight, concave=concave,
         scale=scale.value, topics=topics, min_topic_users=min_topic_users,
         max_topics=max_topics, topic_boost=topic_boost, topic_keep=topic_keep,
-        communities=communities, resolution=resolution, seed=seed,
+        communities=communities, community_method=community_method.value,
+        resolution=resolution, seed=seed,
     )
     cal = Calibration.load(calibration) if calibration else None
     with _open(store) as st:

@@ -226,6 +226,7 @@ class DuckDBStore:
                 con.unregister(view)
             con.execute("DROP TABLE IF EXISTS temp.staged_follows")
             con.execute("DROP TABLE IF EXISTS temp.staged_events")
+            con.execute("DROP TABLE IF EXISTS temp.repeated_events")
         return LoadSummary(
             load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
             already_loaded_as=previous[0] if previous else None,
@@ -238,38 +239,49 @@ class DuckDBStore:
     def _merge_users(self, load_id: str, reports: dict) -> None:
         con = self.con
         before = self._count("SELECT count(*) FROM users")
+        users = reports["users"]
+        users.duplicates = self._count("SELECT count(*) - count(DISTINCT id) FROM s_users")
+        # Attributes from the users table: the last row of an id wins (the window only runs
+        # when an id repeats); absent values keep the old ones.
+        latest = "s_users" if users.duplicates == 0 else (
+            "(SELECT * FROM s_users "
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row DESC) = 1)"
+        )
+        anti = "" if before == 0 else (
+            "WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = seen.id)"
+        )
         con.execute(
-            """
-            INSERT INTO users (uid, id, load_id)
-            SELECT (SELECT coalesce(max(uid) + 1, 0) FROM users)
-                   + row_number() OVER (ORDER BY id) - 1, id, ?
+            f"""
+            INSERT INTO users (uid, id, name, created_at, topics, attributes, load_id)
+            SELECT ?::INTEGER + row_number() OVER (ORDER BY seen.id) - 1, seen.id,
+                   s.name, s.created_at, s.topics, s.attributes, ?
             FROM (
                 SELECT id FROM s_users UNION SELECT src FROM s_follows
                 UNION SELECT dst FROM s_follows UNION SELECT src FROM s_interactions
                 UNION SELECT dst FROM s_interactions UNION SELECT author FROM s_posts
             ) AS seen
-            WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = seen.id)
+            LEFT JOIN {latest} AS s ON s.id = seen.id
+            {anti}
             """,
-            [load_id],
+            [self._next_uid(), load_id],
         )
-        users = reports["users"]
         users.new = self._count("SELECT count(*) FROM users") - before
-        users.duplicates = self._count("SELECT count(*) - count(DISTINCT id) FROM s_users")
-        # Attributes from the users table: the last row of an id wins; absent values keep old.
-        con.execute(
-            """
-            UPDATE users SET
-                name = coalesce(s.name, users.name),
-                created_at = coalesce(s.created_at, users.created_at),
-                topics = coalesce(s.topics, users.topics),
-                attributes = coalesce(s.attributes, users.attributes)
-            FROM (
-                SELECT * FROM s_users
-                QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row DESC) = 1
-            ) AS s
-            WHERE users.id = s.id
-            """
-        )
+        if before:  # users that were already there take the new values
+            con.execute(
+                f"""
+                UPDATE users SET
+                    name = coalesce(s.name, users.name),
+                    created_at = coalesce(s.created_at, users.created_at),
+                    topics = coalesce(s.topics, users.topics),
+                    attributes = coalesce(s.attributes, users.attributes)
+                FROM {latest} AS s
+                WHERE users.id = s.id AND users.load_id <> ?
+                """,
+                [load_id],
+            )
+
+    def _next_uid(self) -> int:
+        return self._count("SELECT coalesce(max(uid) + 1, 0) FROM users")
 
     def _merge_follows(self, load_id: str, reports: dict) -> None:
         con = self.con
@@ -301,17 +313,33 @@ class DuckDBStore:
             """
             CREATE OR REPLACE TEMP TABLE staged_events AS
             SELECT a.uid AS src, b.uid AS dst, s.type, s.ts, s.post_id, s.topics, s.weight,
-                   (row_number() OVER (
-                       PARTITION BY a.uid, b.uid, s.type, s.ts, s.post_id ORDER BY s._row
-                   ) - 1)::INTEGER AS seq
+                   0::INTEGER AS seq, s._row
             FROM s_interactions s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
             """
         )
         r = reports["interactions"]
-        r.duplicates, r.self_loops = (int(v or 0) for v in con.execute(
-            "SELECT count(*) FILTER (WHERE seq > 0), count(*) FILTER (WHERE src = dst) "
-            "FROM staged_events"
-        ).fetchall()[0])
+        key = "src, dst, type, ts, post_id"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE repeated_events AS SELECT {key}, count(*) AS n "
+            f"FROM staged_events GROUP BY {key} HAVING count(*) > 1"
+        )
+        r.duplicates = self._count("SELECT coalesce(sum(n - 1), 0) FROM repeated_events")
+        if r.duplicates:  # number exact repeats 0, 1, 2, ... in file order (repeats only)
+            con.execute(
+                f"""
+                UPDATE staged_events SET seq = x.seq
+                FROM (
+                    SELECT s._row, (row_number() OVER (PARTITION BY {key} ORDER BY s._row)
+                                    - 1)::INTEGER AS seq
+                    FROM staged_events s SEMI JOIN repeated_events d
+                      ON s.src = d.src AND s.dst = d.dst AND s.type = d.type
+                     AND s.ts IS NOT DISTINCT FROM d.ts
+                     AND s.post_id IS NOT DISTINCT FROM d.post_id
+                ) AS x
+                WHERE staged_events._row = x._row AND x.seq > 0
+                """
+            )
+        r.self_loops = self._count("SELECT count(*) FROM staged_events WHERE src = dst")
         before = self._count("SELECT count(*) FROM interactions")
         anti = "" if before == 0 else """
             WHERE NOT EXISTS (
@@ -331,15 +359,13 @@ class DuckDBStore:
         r = reports["posts"]
         r.duplicates = self._count("SELECT count(*) - count(DISTINCT id) FROM s_posts")
         before = self._count("SELECT count(*) FROM posts")
+        first = "s_posts" if r.duplicates == 0 else (  # the first row of a repeated id wins
+            "(SELECT * FROM s_posts QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row) = 1)"
+        )
+        anti = "" if before == 0 else "WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = s.id)"
         con.execute(
-            """
-            INSERT INTO posts
-            SELECT s.id, a.uid, s.ts, s.text, s.topics, ?
-            FROM (SELECT * FROM s_posts
-                  QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row) = 1) s
-            JOIN users a ON a.id = s.author
-            WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = s.id)
-            """,
+            f"INSERT INTO posts SELECT s.id, a.uid, s.ts, s.text, s.topics, ? "
+            f"FROM {first} s JOIN users a ON a.id = s.author {anti}",
             [load_id],
         )
         r.new = self._count("SELECT count(*) FROM posts") - before
