@@ -88,14 +88,62 @@ def _compact(labels: np.ndarray) -> tuple[np.ndarray, int]:
     return new[labels], int(used.sum())
 
 
+@njit(cache=True, nogil=True)
+def _aggregate_kernel(indptr, indices, weights, labels, k):  # pragma: no cover - compiled
+    """CSR arrays of the community graph (no diagonal), rows in community order.
+
+    One pass over the edges: the members of each community are gathered by a counting sort,
+    and the weights from a community to each other community are summed in a dense
+    accumulator that is cleared through the list of communities it touched.
+    """
+    n = indptr.size - 1
+    start = np.zeros(k + 1, dtype=np.int64)
+    for i in range(n):
+        start[labels[i] + 1] += 1
+    for c in range(k):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    members = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        c = labels[i]
+        members[fill[c]] = i
+        fill[c] += 1
+    acc = np.zeros(k, dtype=np.float64)
+    seen = np.zeros(k, dtype=np.bool_)
+    touched = np.empty(k, dtype=np.int64)
+    out_ptr = np.zeros(k + 1, dtype=np.int64)
+    out_idx = np.empty(indices.size, dtype=np.int32)
+    out_w = np.empty(indices.size, dtype=np.float64)
+    nnz = 0
+    for c in range(k):
+        count = 0
+        for m in range(start[c], start[c + 1]):
+            i = members[m]
+            for p in range(indptr[i], indptr[i + 1]):
+                d = labels[indices[p]]
+                if d == c:
+                    continue
+                if not seen[d]:
+                    seen[d] = True
+                    touched[count] = d
+                    count += 1
+                acc[d] += weights[p]
+        for t in range(count):
+            d = touched[t]
+            out_idx[nnz] = d
+            out_w[nnz] = acc[d]
+            nnz += 1
+            acc[d] = 0.0
+            seen[d] = False
+        out_ptr[c + 1] = nnz
+    return out_ptr, out_idx[:nnz].copy(), out_w[:nnz].copy()
+
+
 def _aggregate(graph: sp.csr_array, labels: np.ndarray, k: int) -> sp.csr_array:
     """The graph of communities: ``W'[a, b]`` = total weight between communities a and b."""
-    rows = np.repeat(labels, np.diff(graph.indptr))
-    cols = labels[graph.indices]
-    off = rows != cols  # the weight inside a community only matters through node weights
-    coarse = sp.coo_array((graph.data[off], (rows[off], cols[off])), shape=(k, k)).tocsr()
-    coarse.sum_duplicates()
-    return coarse
+    ptr, idx, w = _aggregate_kernel(graph.indptr, graph.indices, graph.data,
+                                    labels.astype(np.int64, copy=False), k)
+    return sp.csr_array((w, idx, ptr), shape=(k, k))
 
 
 def _visit_order(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -295,7 +295,8 @@ def analyze(
     frame = pd.DataFrame({"id": view.ids, "influence": pr.scores, "score": scores, "rank": rank})
     if community_results is not None:
         frame["community"] = community_results.membership
-    frame = frame.sort_values(["rank", "id"], kind="stable", ignore_index=True)
+    # users are in id order already: a stable sort on rank gives (rank, id) order
+    frame = frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
     return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids)
 
 

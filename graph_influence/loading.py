@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from graph_influence.loaders import read_snapshot
@@ -59,7 +60,9 @@ def load_snapshot(
             snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
             edge_kind=edge_kind, columns=columns,
         )
-        summary = store.write_snapshot(snap, stage=stage)
+        pa.default_memory_pool().release_unused()  # what parsing and validation freed
+        summary = store.write_snapshot(snap, stage=stage, consume=True)
+        pa.default_memory_pool().release_unused()  # the merged tables
         rejects_path = None
         if snap.n_rejected:
             stage("write rejects")

@@ -115,3 +115,32 @@ def test_bad_parameters_are_named(kwargs, message):
 def test_empty_graph():
     result = pagerank(sp.csr_array((0, 0)))
     assert result.scores.shape == (0,)
+
+
+def test_compiled_step_equals_scipy_bit_for_bit_on_any_thread_count():
+    import numba
+
+    from graph_influence.algorithms.pagerank import _step, transition_matrix
+
+    rng = np.random.default_rng(7)
+    a = sp.random_array((3000, 3000), density=0.004, rng=rng, format="csr")
+    pt, dangling = transition_matrix(a)
+    assert pt.indices.dtype == np.int32
+    x = rng.random(3000)
+    x /= x.sum()
+    base = np.full(3000, 0.15 / 3000)
+    dist = rng.random(3000)
+    dist /= dist.sum()
+    mass = 0.85 * x[dangling].sum()
+    expected = 0.85 * (pt @ x)
+    expected += base
+    expected += mass * dist
+    outs = []
+    for threads in (1, numba.config.NUMBA_NUM_THREADS):
+        numba.set_num_threads(threads)
+        out = np.empty(3000)
+        _step(pt.indptr, pt.indices, pt.data, x, 0.85, base, mass, dist, out)
+        outs.append(out)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    np.testing.assert_array_equal(outs[0], expected)
+    np.testing.assert_array_equal(outs[1], expected)

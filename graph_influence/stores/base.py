@@ -116,8 +116,14 @@ class Store(Protocol):
     @property
     def url(self) -> str: ...
 
-    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
-        """Add a validated snapshot atomically; rows already present are not duplicated."""
+    def write_snapshot(
+        self, snapshot: Snapshot, *, stage: STAGE | None = None, consume: bool = False
+    ) -> LoadSummary:
+        """Add a validated snapshot atomically; rows already present are not duplicated.
+
+        With ``consume=True`` the store may empty ``snapshot.tables`` as it goes, to free
+        memory during the load.
+        """
         ...
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:

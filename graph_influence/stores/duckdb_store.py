@@ -20,6 +20,8 @@ adds nothing.
 from __future__ import annotations
 
 import json
+import os
+import re
 import time
 import uuid
 from datetime import UTC, datetime
@@ -82,6 +84,21 @@ _DDL = [
         run_id INTEGER NOT NULL, uid INTEGER NOT NULL, influence DOUBLE NOT NULL,
         score DOUBLE NOT NULL, rank BIGINT NOT NULL)""",
 ]
+
+
+def _load_memory_limit() -> str:
+    """DuckDB's memory limit during a load: ``$GRAPH_INFLUENCE_LOAD_MEMORY`` or 512MB."""
+    value = os.environ.get("GRAPH_INFLUENCE_LOAD_MEMORY", "512MB").strip()
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.I):
+        raise StoreError(
+            f"GRAPH_INFLUENCE_LOAD_MEMORY={value!r} is not a size — use a value like 512MB or 2GB"
+        )
+    return value
+
+
+def _release_arrow_memory() -> None:
+    """Give memory Arrow's allocator holds but no longer uses back to the system."""
+    pa.default_memory_pool().release_unused()
 
 
 def _now() -> datetime:
@@ -163,7 +180,9 @@ class DuckDBStore:
             )
 
     # -- loading -------------------------------------------------------------------------
-    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
+    def write_snapshot(
+        self, snapshot: Snapshot, *, stage: STAGE | None = None, consume: bool = False
+    ) -> LoadSummary:
         """Merge a validated snapshot into the store in one transaction.
 
         Parameters
@@ -172,6 +191,9 @@ class DuckDBStore:
             From :func:`graph_influence.loaders.read_snapshot`.
         stage : callable, optional
             Called with the name of each stage as it starts (for progress display).
+        consume : bool, optional
+            Remove each table from ``snapshot.tables`` once it is merged, so that its memory is
+            freed during the load (default False; the snapshot is unusable afterwards).
 
         Returns
         -------
@@ -190,26 +212,32 @@ class DuckDBStore:
         reports = snapshot.reports
         con = self.con
         staged = []
+        memory_limit = None
         for name in TABLE_ORDER:
-            table = snapshot.tables[name]
-            table = table.append_column("_row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-            view = f"s_{name}"
-            con.register(view, table)
-            staged.append(view)
+            rows = pa.array(np.arange(snapshot.tables[name].num_rows, dtype=np.int64))
+            con.register(f"s_{name}", snapshot.tables[name].append_column("_row", rows))
+            staged.append(f"s_{name}")
         try:
             con.execute("BEGIN TRANSACTION")
             con.execute(
                 "INSERT INTO loads VALUES (?, ?, ?, ?, ?, NULL, 'running', NULL)",
                 [load_id, snapshot.source, snapshot.format, snapshot.fingerprint, _now()],
             )
-            stage("store: users")
-            self._merge_users(load_id, reports)
-            stage("store: follows")
-            self._merge_follows(load_id, reports)
-            stage("store: interactions")
-            self._merge_interactions(load_id, reports)
-            stage("store: posts")
-            self._merge_posts(load_id, reports)
+            # Stream the rows without keeping their order (less memory; order is not data),
+            # and bound DuckDB's working memory: it spills to the store's temp directory
+            # rather than growing beside the snapshot's Arrow tables.
+            con.execute("SET preserve_insertion_order = false")
+            memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            con.execute(f"SET memory_limit = '{_load_memory_limit()}'")
+            for name, merge in (("users", self._merge_users), ("follows", self._merge_follows),
+                                ("posts", self._merge_posts),
+                                ("interactions", self._merge_interactions)):
+                stage(f"store: {name}")
+                merge(load_id, reports)
+                if consume and name != "users":  # (every table's ids feed the users merge)
+                    self._drop_staged(snapshot, name, staged)
+            if consume:
+                self._drop_staged(snapshot, "users", staged)
             report_json = json.dumps({k: vars(v) for k, v in reports.items()})
             con.execute(
                 "UPDATE loads SET finished_at = ?, status = 'complete', report = ? "
@@ -222,6 +250,9 @@ class DuckDBStore:
             con.execute("ROLLBACK")
             raise
         finally:
+            con.execute("SET preserve_insertion_order = true")
+            if memory_limit is not None:
+                con.execute(f"SET memory_limit = '{memory_limit}'")
             for view in staged:
                 con.unregister(view)
             con.execute("DROP TABLE IF EXISTS temp.staged_follows")
@@ -232,6 +263,13 @@ class DuckDBStore:
             already_loaded_as=previous[0] if previous else None,
             seconds=time.perf_counter() - t0,
         )
+
+    def _drop_staged(self, snapshot: Snapshot, name: str, staged: list[str]) -> None:
+        """Forget a merged table (``consume=True``) and give its memory back."""
+        self.con.unregister(f"s_{name}")
+        staged.remove(f"s_{name}")
+        snapshot.tables[name] = snapshot.tables[name].schema.empty_table()
+        _release_arrow_memory()
 
     def _count(self, sql: str, params: list | None = None) -> int:
         return int(self.con.execute(sql, params or []).fetchall()[0][0])

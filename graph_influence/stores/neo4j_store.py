@@ -485,7 +485,9 @@ class Neo4jStore:
             rolled.append(load_id)
         return rolled
 
-    def write_snapshot(self, snapshot: Snapshot, *, stage: STAGE | None = None) -> LoadSummary:
+    def write_snapshot(
+        self, snapshot: Snapshot, *, stage: STAGE | None = None, consume: bool = False
+    ) -> LoadSummary:
         """Merge a validated snapshot, in batches, under a load ledger entry.
 
         An earlier interrupted load is rolled back first. Rows already present are not
