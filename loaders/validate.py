@@ -106,8 +106,36 @@ def _quoted(prefix: str, values: pa.Array, suffix: str = "") -> Callable[[np.nda
     return reasons
 
 
+# First bytes a whitespace character can start with in UTF-8 (\t..\r, space, and the lead
+# bytes of U+0085/U+00A0, U+1680, U+2000-U+205F, U+3000).
+_SPACE_LEAD_BYTES = np.zeros(256, dtype=bool)
+_SPACE_LEAD_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20,
+                   0xC2, 0xE1, 0xE2, 0xE3]] = True
+
+
+def _blank(values: pa.Array) -> np.ndarray:
+    """Rows that are null, empty or only whitespace.
+
+    Reads the offsets and first bytes straight from the Arrow buffers; only the rare values
+    that start with a possible whitespace byte go through Arrow's Unicode check.
+    """
+    n = len(values)
+    offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    buffers = values.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=offset_type)[values.offset:values.offset + n + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] else np.zeros(1, np.uint8)
+    blank = offsets[1:] == offsets[:-1]
+    if values.null_count:
+        blank |= _mask(values.is_null())
+    first = data[np.minimum(offsets[:-1], len(data) - 1)]  # (empty values read a neighbour)
+    maybe = np.flatnonzero(_SPACE_LEAD_BYTES[first] & ~blank)
+    if len(maybe):
+        blank[maybe] = _mask(pc.utf8_is_space(values.take(pa.array(maybe))))
+    return blank
+
+
 def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
-    blank = _mask(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0))
+    blank = _blank(values)
     what = f" ({spec.help})" if spec.help else ""
     return values, [_Check(spec.name, blank, f"empty {spec.name}",
                            f"give every row a non-empty {spec.name}{what}")]
@@ -116,7 +144,10 @@ def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check
 def _check_type(
     spec: ColumnSpec, values: pa.Array, known: frozenset[str]
 ) -> tuple[pa.Array, list[_Check]]:
-    norm = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+    # a handful of distinct values: normalise the dictionary, not every row
+    codes = pc.dictionary_encode(values)
+    names = pc.utf8_lower(pc.utf8_trim_whitespace(codes.dictionary))
+    norm = names.take(codes.indices)
     empty = _mask(pc.equal(pc.utf8_length(norm), 0))
     unknown = ~_mask(pc.is_in(norm, value_set=pa.array(sorted(known), pa.string()))) & ~empty
     allowed = ", ".join(sorted(known))
@@ -147,6 +178,13 @@ def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
         return values.cast(pa.timestamp("us")), np.zeros(n, bool), np.zeros(n, bool)
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         values = values.cast(pa.string())
+    if values.null_count == 0:
+        try:  # the common case, all integer epoch seconds: one cast, no copy of the text
+            epoch = values.cast(pa.int64()).to_numpy()
+            millis = np.abs(epoch) > _MAX_EPOCH_SECONDS
+            return _ts(np.where(millis, 0, epoch) * 1_000_000, ~millis), np.zeros(n, bool), millis
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     text = pc.utf8_trim_whitespace(values.fill_null(""))
     empty_arr = pc.equal(pc.utf8_length(text), 0)
     empty = _mask(empty_arr)
@@ -224,7 +262,9 @@ def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_C
 
 
 def _check_str(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
-    empty = pc.equal(pc.utf8_length(values), 0)
+    empty = pc.equal(pc.binary_length(values), 0)
+    if not pc.any(empty).as_py():
+        return values, []
     return pc.if_else(empty, pa.scalar(None, pa.string()), values), []
 
 

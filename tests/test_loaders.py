@@ -276,3 +276,24 @@ def test_bare_loader_paths_are_not_importable_as_top_level():
 def test_path_type(tmp_path):
     assert isinstance(read_snapshot(write_snapshot(tmp_path, follows="src,dst\na,b\n")).source, str)
     assert Path(tmp_path).exists()
+
+
+def test_blank_ids_include_unicode_whitespace_and_nothing_else():
+    from graph_influence.loaders.validate import _blank
+
+    values = ["a", "", " ", "\t x", " \u00a0", "\u3000", None, "b ", "\u2003\u2003", "é", "\u00e9 "]
+    expected = [v is None or v.strip() == "" for v in values]  # Python's own notion of space
+    assert _blank(pa.array(values)).tolist() == expected
+    assert _blank(pa.array(values).slice(3)).tolist() == expected[3:]
+    assert _blank(pa.array(["", ""], pa.large_string())).tolist() == [True, True]
+
+
+def test_integer_epoch_fast_path_matches_the_general_parser():
+    from graph_influence.loaders.validate import parse_timestamps
+
+    epochs = pa.array(["1704067200", "0", "-86400", "1704067200000"])
+    ts, bad, millis = parse_timestamps(epochs)
+    assert millis.tolist() == [False, False, False, True] and not bad.any()
+    general, _, millis2 = parse_timestamps(pa.array([" 1704067200", "0", "-86400", "1704067200000"]))
+    assert ts.to_pylist() == general.to_pylist() and millis2.tolist() == millis.tolist()
+    assert ts[0].as_py() == datetime(2024, 1, 1)

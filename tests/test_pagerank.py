@@ -144,3 +144,20 @@ def test_compiled_step_equals_scipy_bit_for_bit_on_any_thread_count():
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(outs[0], expected)
     np.testing.assert_array_equal(outs[1], expected)
+
+
+def test_node_order_changes_nothing_but_memory_layout():
+    g = nx.gnp_random_graph(400, 0.02, seed=5, directed=True)
+    for u, v in g.edges:
+        g[u][v]["weight"] = 1.0 + (u * 7 + v) % 5
+    a = _to_sparse(g, 400)
+    rng = np.random.default_rng(1)
+    personal = rng.random(400)
+    order = rng.permutation(400)
+    plain = pagerank(a, personalization=personal, tol=1e-13)
+    ordered = pagerank(a, personalization=personal, tol=1e-13, node_order=order)
+    np.testing.assert_allclose(ordered.scores, plain.scores, rtol=0, atol=1e-15)
+    expected = _nx(g, 400, personalization=dict(enumerate(personal)))
+    np.testing.assert_allclose(ordered.scores, expected, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="permutation"):
+        pagerank(a, node_order=np.zeros(400, dtype=int))
