@@ -105,7 +105,8 @@ class SnapshotBuilder:
         self._parts[table_name].append(validated)
         self._files.append(raw.path)
 
-    def build(self) -> Snapshot:
+    def build(self, fingerprint: str | None = None) -> Snapshot:
+        """The snapshot; ``fingerprint`` if it was computed already (of the same files)."""
         _release_arrow_memory()
         tables: dict[str, pa.Table] = {}
         reports: dict[str, TableReport] = {}
@@ -126,6 +127,6 @@ class SnapshotBuilder:
             tables=tables,
             reports=reports,
             rejects=pa.concat_tables(rejects),
-            fingerprint=fingerprint_files(self._files),
+            fingerprint=fingerprint or fingerprint_files(self._files),
             interaction_types=sorted(self.types),
         )

@@ -7,11 +7,12 @@ directory, or a folder ``NAME/`` of such part files (read in name order).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.files import SUFFIXES, read_table_file, table_suffix
-from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
+from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder, fingerprint_files
 from graph_influence.schema import TABLE_ORDER
 
 __all__ = ["find_table_files", "is_snapshot_dir", "read_snapshot_dir"]
@@ -71,7 +72,11 @@ def read_snapshot_dir(
     builder = SnapshotBuilder(
         str(directory), "dir", on_error=on_error, interaction_types=interaction_types
     )
-    for name in TABLE_ORDER:
-        for path in files[name]:
-            builder.add(name, read_table_file(path))
-    return builder.build()
+    # Hash the files on a second thread while they are parsed and validated: hashlib releases
+    # the GIL, and validation mostly runs on one core.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fingerprint = pool.submit(fingerprint_files, [p for ps in files.values() for p in ps])
+        for name in TABLE_ORDER:
+            for path in files[name]:
+                builder.add(name, read_table_file(path))
+        return builder.build(fingerprint=fingerprint.result())
