@@ -35,9 +35,15 @@ lint: $(VENV)/.dev-installed
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 
-## bench: pipeline benchmarks against networkx in the same process (not part of the tests)
-bench: $(VENV)/.dev-installed
-	$(PY) bench/pipeline.py --out bench/results/pipeline.json
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q -e ".[dev,bench]"
+	touch $@ $(VENV)/.dev-installed $(VENV)/.core-installed
+
+## bench: every stage of load + analyze at 100k/1M/10M edges beside the networkx, python-igraph
+## and networkit pipelines in the same process (not part of the tests; ~10 min, ~4 GB disk)
+BENCH_SIZES ?= 100k 1m 10m
+bench: $(VENV)/.bench-installed
+	$(PY) bench/run.py --sizes $(BENCH_SIZES) --workdir bench/.work --out bench/results/run.json
 
 ## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker)
 neo4j-up: $(VENV)/.core-installed

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import mmap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,19 @@ def _first_record(path: Path, delimiter: str) -> tuple[int, list[str]]:
     return 0, []
 
 
+def _may_quote(path: Path) -> bool:
+    """False when an uncompressed file holds no ``"`` at all (a memory-mapped scan, ~40 ms for
+    240 MB): then no value can span lines, and Arrow's parallel reader may split the file at
+    any newline, which parses ~2.5x faster than quote-aware splitting."""
+    if path.name.endswith(".gz"):
+        return True
+    with open(path, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return False
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            return view.find(b'"') != -1
+
+
 def read_delimited(
     path: Path,
     *,
@@ -203,7 +217,8 @@ def read_delimited(
             path,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=skip),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=_may_quote(path),
+                invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),

@@ -77,3 +77,27 @@ def test_not_a_store(tmp_path):
         DuckDBStore(junk)
 
 
+
+
+def test_load_memory_bound_is_configurable_and_restored(store, snapshot_dir, monkeypatch):
+    def limit():
+        return _rows(store, "SELECT current_setting('memory_limit')")[0][0]
+
+    before = limit()
+    monkeypatch.setenv("GRAPH_INFLUENCE_LOAD_MEMORY", "lots")
+    with pytest.raises(StoreError, match="GRAPH_INFLUENCE_LOAD_MEMORY='lots' is not a size"):
+        load_snapshot(store, snapshot_dir, progress=False)
+    assert store.counts()["users"] == 0 and limit() == before  # nothing written, nothing kept
+    monkeypatch.setenv("GRAPH_INFLUENCE_LOAD_MEMORY", "64MB")
+    load_snapshot(store, snapshot_dir, progress=False)
+    assert store.counts()["users"] > 0 and limit() == before
+
+
+def test_consume_releases_the_snapshot_tables_as_they_are_merged(store, snapshot_dir):
+    from graph_influence.loaders import read_snapshot
+
+    snap = read_snapshot(snapshot_dir)
+    rows = {name: t.num_rows for name, t in snap.tables.items()}
+    summary = store.write_snapshot(snap, consume=True)
+    assert all(t.num_rows == 0 for t in snap.tables.values())
+    assert {name: r.loaded for name, r in summary.reports.items()} == rows

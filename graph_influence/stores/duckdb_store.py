@@ -86,9 +86,15 @@ _DDL = [
 ]
 
 
-def _load_memory_limit() -> str:
-    """DuckDB's memory limit during a load: ``$GRAPH_INFLUENCE_LOAD_MEMORY`` or 512MB."""
-    value = os.environ.get("GRAPH_INFLUENCE_LOAD_MEMORY", "512MB").strip()
+def _load_memory_limit(rows: int) -> str:
+    """DuckDB's memory limit during a load of ``rows`` input rows.
+
+    ``$GRAPH_INFLUENCE_LOAD_MEMORY`` if set, else 24 bytes per row with a floor of 320MB
+    (~330MB for a 10M-edge snapshot; DuckDB spills to disk beyond it). The snapshot's own
+    Arrow tables are not counted: they are already in memory.
+    """
+    default = f"{max(320, rows * 24 // 10**6)}MB"
+    value = os.environ.get("GRAPH_INFLUENCE_LOAD_MEMORY", default).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.I):
         raise StoreError(
             f"GRAPH_INFLUENCE_LOAD_MEMORY={value!r} is not a size — use a value like 512MB or 2GB"
@@ -212,7 +218,7 @@ class DuckDBStore:
         reports = snapshot.reports
         con = self.con
         staged = []
-        memory_limit = None
+        bounded = False
         for name in TABLE_ORDER:
             rows = pa.array(np.arange(snapshot.tables[name].num_rows, dtype=np.int64))
             con.register(f"s_{name}", snapshot.tables[name].append_column("_row", rows))
@@ -227,8 +233,9 @@ class DuckDBStore:
             # and bound DuckDB's working memory: it spills to the store's temp directory
             # rather than growing beside the snapshot's Arrow tables.
             con.execute("SET preserve_insertion_order = false")
-            memory_limit = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-            con.execute(f"SET memory_limit = '{_load_memory_limit()}'")
+            bounded = True
+            rows = sum(t.num_rows for t in snapshot.tables.values())
+            con.execute(f"SET memory_limit = '{_load_memory_limit(rows)}'")
             for name, merge in (("users", self._merge_users), ("follows", self._merge_follows),
                                 ("posts", self._merge_posts),
                                 ("interactions", self._merge_interactions)):
@@ -251,8 +258,8 @@ class DuckDBStore:
             raise
         finally:
             con.execute("SET preserve_insertion_order = true")
-            if memory_limit is not None:
-                con.execute(f"SET memory_limit = '{memory_limit}'")
+            if bounded:  # back to DuckDB's default (the connection is the store's own)
+                con.execute("RESET memory_limit")
             for view in staged:
                 con.unregister(view)
             con.execute("DROP TABLE IF EXISTS temp.staged_follows")
