@@ -3,9 +3,9 @@
 The public :func:`pagerank` is a thin shim over :func:`_power_iteration`; networkx's
 ``pagerank`` is the test oracle. One iteration is one pass of a compiled kernel
 (:func:`_step`, numba, rows split between the cores) over the CSR arrays of ``P^T``: the
-sparse product, damping, teleport and dangling mass in one read of the matrix. Each row is
-summed sequentially in CSR order, so the result does not depend on the number of threads and
-equals ``alpha * (P^T @ x) + ...`` computed by scipy, bit for bit.
+sparse product, damping, teleport, dangling mass and the L1 change in one read of the matrix.
+Each row is summed sequentially in CSR order, so the result does not depend on the number of
+threads and equals ``alpha * (P^T @ x) + ...`` computed by scipy, bit for bit.
 """
 
 from __future__ import annotations
@@ -125,22 +125,39 @@ def _normalised_transpose(indptr, indices, data, inv, order, position):  # pragm
     return ptr, out_idx, out_w
 
 
+#: Rows per block of the step kernel: the L1 change is summed per block, then over blocks in
+#: block order, so it does not depend on how blocks are shared among threads.
+_BLOCK = 4096
+
+
 @njit(parallel=True, nogil=True, cache=True)
 def _step(indptr, indices, data, x, alpha, base, dangling_mass, dangling_dist,
           out):  # pragma: no cover - compiled (covered through pagerank())
-    """``out = alpha * (PT @ x) + base + dangling_mass * dangling_dist``, one pass, in parallel.
+    """``out = alpha * (PT @ x) + base + dangling_mass * dangling_dist``; returns ``|out - x|_1``.
 
-    Each row is summed in CSR order, exactly as scipy's ``csr_matvec`` does, so the result is
-    the same bit for bit, whatever the number of threads.
+    One pass, rows split between threads in blocks. Each row is summed in CSR order, exactly
+    as scipy's ``csr_matvec`` does, so ``out`` is the same bit for bit, and the L1 change is
+    summed per block and then in block order: neither depends on the number of threads.
     """
-    for i in prange(out.size):
-        acc = 0.0
-        for p in range(indptr[i], indptr[i + 1]):
-            acc += data[p] * x[indices[p]]
-        v = alpha * acc
-        v += base[i]
-        v += dangling_mass * dangling_dist[i]
-        out[i] = v
+    n = out.size
+    n_blocks = (n + _BLOCK - 1) // _BLOCK
+    change = np.zeros(n_blocks)
+    for b in prange(n_blocks):
+        total = 0.0
+        for i in range(b * _BLOCK, min(n, (b + 1) * _BLOCK)):
+            acc = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                acc += data[p] * x[indices[p]]
+            v = alpha * acc
+            v += base[i]
+            v += dangling_mass * dangling_dist[i]
+            out[i] = v
+            total += abs(v - x[i])
+        change[b] = total
+    err = 0.0
+    for b in range(n_blocks):
+        err += change[b]
+    return err
 
 
 def _power_iteration(
@@ -163,9 +180,8 @@ def _power_iteration(
     data = np.ascontiguousarray(pt.data, dtype=np.float64)
     for it in range(1, max_iter + 1):
         dangling_mass = alpha * x[dangling_idx].sum()
-        _step(pt.indptr, pt.indices, data, x, float(alpha), base, float(dangling_mass),
-              dangling_dist, x_new)
-        err = float(np.abs(x_new - x).sum())
+        err = _step(pt.indptr, pt.indices, data, x, float(alpha), base, float(dangling_mass),
+                    dangling_dist, x_new)
         x, x_new = x_new, x
         if err < tol:
             return PageRankResult(x / x.sum(), it, err, True)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit, prange
 
 from graph_influence.algorithms.pagerank import pagerank
 from graph_influence.errors import PowerIterationFailedConvergence
@@ -192,6 +193,46 @@ class _CompactBoost:
         y_flat[self.rows] += self.m @ x_flat
 
 
+_ROWS_PER_BLOCK = 1024
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _spmm_teleport(indptr, indices, data, scaled, p, coef, y):  # pragma: no cover - compiled
+    """``y = AT @ scaled + p * coef`` in one pass, rows split between threads.
+
+    Each row's sum runs over its non-zeros in CSR order, as scipy's ``csr_matvecs`` does, and
+    the teleport term is added last: the result does not depend on the number of threads.
+    """
+    n, k = y.shape
+    for i in prange(n):
+        for c in range(k):
+            y[i, c] = 0
+        for q in range(indptr[i], indptr[i + 1]):
+            w = data[q]
+            j = indices[q]
+            for c in range(k):
+                y[i, c] += w * scaled[j, c]
+        for c in range(k):
+            y[i, c] += p[i, c] * coef[c]
+
+
+@njit(parallel=True, nogil=True, cache=True)
+def _column_change(y, x):  # pragma: no cover - compiled
+    """``sum_i |y[i, c] - x[i, c]|`` per column, in float64, by blocks of rows in block order."""
+    n, k = y.shape
+    n_blocks = (n + _ROWS_PER_BLOCK - 1) // _ROWS_PER_BLOCK
+    parts = np.zeros((n_blocks, k))
+    for b in prange(n_blocks):
+        for i in range(b * _ROWS_PER_BLOCK, min(n, (b + 1) * _ROWS_PER_BLOCK)):
+            for c in range(k):
+                parts[b, c] += abs(np.float64(y[i, c]) - np.float64(x[i, c]))
+    err = np.zeros(k)
+    for b in range(n_blocks):
+        for c in range(k):
+            err[c] += parts[b, c]
+    return err
+
+
 def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype):
     """Power iteration of a block of topics; converged columns leave the block."""
     n, k = p.shape
@@ -219,17 +260,13 @@ def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype):
     work = np.empty_like(x)
     for it in range(1, max_iter + 1):
         np.multiply(x, inv_out, out=scaled)
-        y = at @ scaled
-        if compact is not None:
-            compact.add_to(y.reshape(-1), scaled.reshape(-1))
         # teleport and dangling mass both go to p: coefficient per topic
         coef = (1.0 - alpha) + alpha * (x[rows] * dangling).sum(axis=0, dtype=np.float64)
-        np.multiply(p, coef.astype(dtype), out=work)
-        y += work
-        np.subtract(y, x, out=work)
-        np.abs(work, out=work)
-        err = work.sum(axis=0, dtype=np.float64)
-        x = y
+        _spmm_teleport(at.indptr, at.indices, at.data, scaled, p, coef.astype(dtype), work)
+        if compact is not None:
+            compact.add_to(work.reshape(-1), scaled.reshape(-1))
+        err = _column_change(work, x)
+        x, work = work, x
         errors[active] = err
         done = err < tol
         if done.any():

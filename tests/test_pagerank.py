@@ -135,15 +135,17 @@ def test_compiled_step_equals_scipy_bit_for_bit_on_any_thread_count():
     expected = 0.85 * (pt @ x)
     expected += base
     expected += mass * dist
-    outs = []
+    outs, errs = [], []
     for threads in (1, numba.config.NUMBA_NUM_THREADS):
         numba.set_num_threads(threads)
         out = np.empty(3000)
-        _step(pt.indptr, pt.indices, pt.data, x, 0.85, base, mass, dist, out)
+        errs.append(_step(pt.indptr, pt.indices, pt.data, x, 0.85, base, mass, dist, out))
         outs.append(out)
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     np.testing.assert_array_equal(outs[0], expected)
     np.testing.assert_array_equal(outs[1], expected)
+    assert errs[0] == errs[1]  # the L1 change too: summed per block, then in block order
+    assert errs[0] == pytest.approx(np.abs(expected - x).sum(), rel=1e-12)
 
 
 def test_node_order_changes_nothing_but_memory_layout():
