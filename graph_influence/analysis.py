@@ -6,7 +6,9 @@ calibration) is written back to the store, which keeps every run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
@@ -324,11 +326,15 @@ def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults
                             tol=params.tol, max_iter=params.max_iter, dtype=dtype)
     score = np.empty_like(result.scores)
     rank = np.empty(result.scores.shape, dtype=np.int64)
-    calibrations = []
-    for t in range(n_topics):  # one loop step per topic; each step is vectorised
-        score[:, t], cal = scale_scores(result.scores[:, t], params.scale)
-        rank[:, t] = competition_rank(result.scores[:, t])
-        calibrations.append({"method": cal.method, "params": cal.params})
+
+    def scale_topic(t: int) -> dict:  # vectorised over users; numpy's sorts release the GIL
+        values = np.ascontiguousarray(result.scores[:, t])
+        score[:, t], cal = scale_scores(values, params.scale)
+        rank[:, t] = competition_rank(values)
+        return {"method": cal.method, "params": cal.params}
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        calibrations = list(pool.map(scale_topic, range(n_topics)))
     return TopicResults(
         names=signals.names, users=signals.users, affinity=signals.affinity,
         influence=result.scores, score=score, rank=rank, iterations=result.iterations,
