@@ -28,13 +28,18 @@ def _local_moving(indptr, indices, weights, node_w, labels, tot, order, resoluti
                   max_sweeps, tol):  # pragma: no cover - compiled (covered through louvain())
     """Move nodes (in ``order``) to the best neighbouring community until a sweep gains < tol.
 
-    The graph must have no self-loops. ``labels`` and ``tot`` (sum of node weights per
-    community) are updated in place. Returns the number of sweeps.
+    After the first sweep, a node is visited again only if one of its neighbours moved since
+    its last visit (the pruning of Ozaki et al. 2016, as in Leiden's fast local moving): most
+    of a large graph settles in two or three sweeps, and the later sweeps touch only the rest
+    while still reading the graph in ``order``. The graph must have no self-loops. ``labels``
+    and ``tot`` (sum of node weights per community) are updated in place. Returns the number
+    of sweeps.
     """
     n = indptr.size - 1
     neigh_w = np.zeros(n, dtype=np.float64)
     seen = np.zeros(n, dtype=np.bool_)
     neigh = np.empty(n, dtype=labels.dtype)
+    active = np.ones(n, dtype=np.bool_)
     scale = resolution / two_m
     sweeps = 0
     while sweeps < max_sweeps:
@@ -44,8 +49,9 @@ def _local_moving(indptr, indices, weights, node_w, labels, tot, order, resoluti
         for idx in range(n):
             i = order[idx]
             ki = node_w[i]
-            if ki == 0.0:
+            if ki == 0.0 or not active[i]:
                 continue
+            active[i] = False
             ci = labels[i]
             count = 0
             for p in range(indptr[i], indptr[i + 1]):
@@ -70,6 +76,8 @@ def _local_moving(indptr, indices, weights, node_w, labels, tot, order, resoluti
                 labels[i] = best
                 moves += 1
                 gain += best_gain - own
+                for p in range(indptr[i], indptr[i + 1]):  # their neighbourhood changed
+                    active[indices[p]] = True
             for t in range(count):
                 c = neigh[t]
                 neigh_w[c] = 0.0
