@@ -101,3 +101,18 @@ def test_consume_releases_the_snapshot_tables_as_they_are_merged(store, snapshot
     summary = store.write_snapshot(snap, consume=True)
     assert all(t.num_rows == 0 for t in snap.tables.values())
     assert {name: r.loaded for name, r in summary.reports.items()} == rows
+
+
+def test_repeated_events_are_numbered_in_file_order(store, tmp_path):
+    d = write_snapshot(
+        tmp_path / "s",
+        interactions="src,dst,type,ts,weight\n"
+                     "a,b,like,100,3\nc,d,like,100,1\na,b,like,100,1\na,b,like,100,2\n",
+    )
+    summary, _ = load_snapshot(store, d, progress=False)
+    assert summary.reports["interactions"].duplicates == 2
+    rows = _rows(store, "SELECT seq, weight FROM interactions i JOIN users u ON u.uid = i.src "
+                        "WHERE u.id = 'a' ORDER BY seq")
+    assert rows == [(0, 3.0), (1, 1.0), (2, 2.0)]
+    load_snapshot(store, d, progress=False)  # the same file again: the same keys, nothing new
+    assert store.counts()["interactions"] == 4

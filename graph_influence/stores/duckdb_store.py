@@ -263,8 +263,8 @@ class DuckDBStore:
             for view in staged:
                 con.unregister(view)
             con.execute("DROP TABLE IF EXISTS temp.staged_follows")
-            con.execute("DROP TABLE IF EXISTS temp.staged_events")
             con.execute("DROP TABLE IF EXISTS temp.repeated_events")
+            con.execute("DROP TABLE IF EXISTS temp.repeat_seq")
         return LoadSummary(
             load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
             already_loaded_as=previous[0] if previous else None,
@@ -354,47 +354,49 @@ class DuckDBStore:
 
     def _merge_interactions(self, load_id: str, reports: dict) -> None:
         con = self.con
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE staged_events AS
-            SELECT a.uid AS src, b.uid AS dst, s.type, s.ts, s.post_id, s.topics, s.weight,
-                   0::INTEGER AS seq, s._row
-            FROM s_interactions s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
-            """
-        )
         r = reports["interactions"]
         key = "src, dst, type, ts, post_id"
+        # Exact repeats of an event (same key) are numbered 0, 1, 2, ... in file order by
+        # ``seq``. Found on the staged rows (ids map 1:1 to uids, so string keys group alike);
+        # the window that numbers them runs on the repeats only.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE repeated_events AS SELECT {key}, count(*) AS n "
-            f"FROM staged_events GROUP BY {key} HAVING count(*) > 1"
+            f"FROM s_interactions GROUP BY {key} HAVING count(*) > 1"
         )
         r.duplicates = self._count("SELECT coalesce(sum(n - 1), 0) FROM repeated_events")
-        if r.duplicates:  # number exact repeats 0, 1, 2, ... in file order (repeats only)
+        seq, repeats = "0", ""
+        if r.duplicates:
             con.execute(
                 f"""
-                UPDATE staged_events SET seq = x.seq
-                FROM (
-                    SELECT s._row, (row_number() OVER (PARTITION BY {key} ORDER BY s._row)
-                                    - 1)::INTEGER AS seq
-                    FROM staged_events s SEMI JOIN repeated_events d
-                      ON s.src = d.src AND s.dst = d.dst AND s.type = d.type
-                     AND s.ts IS NOT DISTINCT FROM d.ts
-                     AND s.post_id IS NOT DISTINCT FROM d.post_id
-                ) AS x
-                WHERE staged_events._row = x._row AND x.seq > 0
+                CREATE OR REPLACE TEMP TABLE repeat_seq AS
+                SELECT s._row, (row_number() OVER (PARTITION BY {key} ORDER BY s._row)
+                                - 1)::INTEGER AS seq
+                FROM s_interactions s SEMI JOIN repeated_events d
+                  ON s.src = d.src AND s.dst = d.dst AND s.type = d.type
+                 AND s.ts IS NOT DISTINCT FROM d.ts AND s.post_id IS NOT DISTINCT FROM d.post_id
                 """
             )
-        r.self_loops = self._count("SELECT count(*) FROM staged_events WHERE src = dst")
+            seq, repeats = "coalesce(q.seq, 0)", "LEFT JOIN repeat_seq q ON q._row = s._row"
+        r.self_loops = self._count("SELECT count(*) FROM s_interactions WHERE src = dst")
         before = self._count("SELECT count(*) FROM interactions")
         anti = "" if before == 0 else """
             WHERE NOT EXISTS (
                 SELECT 1 FROM interactions i
-                WHERE i.src = s.src AND i.dst = s.dst AND i.type = s.type AND i.seq = s.seq
-                  AND i.ts IS NOT DISTINCT FROM s.ts AND i.post_id IS NOT DISTINCT FROM s.post_id
+                WHERE i.src = e.src AND i.dst = e.dst AND i.type = e.type AND i.seq = e.seq
+                  AND i.ts IS NOT DISTINCT FROM e.ts AND i.post_id IS NOT DISTINCT FROM e.post_id
             )"""
         con.execute(
-            "INSERT INTO interactions SELECT s.src, s.dst, s.type, s.ts, s.post_id, s.topics, "
-            f"s.weight, s.seq, ? FROM staged_events s {anti}",
+            f"""
+            INSERT INTO interactions
+            SELECT e.src, e.dst, e.type, e.ts, e.post_id, e.topics, e.weight, e.seq, ?
+            FROM (
+                SELECT a.uid AS src, b.uid AS dst, s.type, s.ts, s.post_id, s.topics, s.weight,
+                       {seq}::INTEGER AS seq
+                FROM s_interactions s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
+                {repeats}
+            ) AS e
+            {anti}
+            """,
             [load_id],
         )
         r.new = self._count("SELECT count(*) FROM interactions") - before
