@@ -94,6 +94,13 @@ def _strings(column: pa.ChunkedArray) -> pa.Array:
     return arr.cast(pa.string()).fill_null("")
 
 
+def _plain_strings(column: pa.ChunkedArray | pa.Array) -> bool:
+    """A string column without nulls: checked as it is, chunk by chunk."""
+    return (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)) and (
+        column.null_count == 0
+    )
+
+
 def _mask(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -113,12 +120,15 @@ _SPACE_LEAD_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20,
                    0xC2, 0xE1, 0xE2, 0xE3]] = True
 
 
-def _blank(values: pa.Array) -> np.ndarray:
+def _blank(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """Rows that are null, empty or only whitespace.
 
     Reads the offsets and first bytes straight from the Arrow buffers; only the rare values
     that start with a possible whitespace byte go through Arrow's Unicode check.
     """
+    if isinstance(values, pa.ChunkedArray):
+        parts = [_blank(chunk) for chunk in values.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
     n = len(values)
     offset_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
     buffers = values.buffers()
@@ -261,11 +271,26 @@ def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_C
     ]
 
 
-def _check_str(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
-    empty = pc.equal(pc.binary_length(values), 0)
+def _empty_as_null(arr: pa.Array) -> pa.Array:
+    """``arr`` with empty strings as nulls, sharing its offsets and bytes (no copy)."""
+    empty = pc.equal(pc.binary_length(arr), 0)
     if not pc.any(empty).as_py():
-        return values, []
-    return pc.if_else(empty, pa.scalar(None, pa.string()), values), []
+        return arr
+    valid = pc.invert(empty)
+    if arr.null_count:
+        valid = pc.and_(valid, arr.is_valid())
+    if arr.offset or valid.offset:  # (bitmaps would not line up: copy instead)
+        return pc.if_else(empty, pa.scalar(None, arr.type), arr)
+    buffers = arr.buffers()
+    return pa.Array.from_buffers(arr.type, len(arr), [valid.buffers()[1], *buffers[1:]])
+
+
+def _check_str(
+    spec: ColumnSpec, values: pa.Array | pa.ChunkedArray
+) -> tuple[pa.Array | pa.ChunkedArray, list[_Check]]:
+    if isinstance(values, pa.ChunkedArray):
+        return pa.chunked_array([_empty_as_null(c) for c in values.chunks], values.type), []
+    return _empty_as_null(values), []
 
 
 def _attributes_json(table: pa.Table, names: list[str]) -> pa.Array:
@@ -343,9 +368,12 @@ def validate_table(
         if col.name not in raw.header:
             continue
         values = raw.table.column(col.name)
-        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-        if col.kind in ("id", "str", "type"):
-            values = _strings(values)
+        if col.kind in ("id", "str") and _plain_strings(values):
+            pass  # checked chunk by chunk: copying 5M strings into one array costs ~50 MB each
+        else:
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            if col.kind in ("id", "str", "type"):
+                values = _strings(values)
         if col.kind == "id":
             out, found = _check_id(col, values)
         elif col.kind == "type":

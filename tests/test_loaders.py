@@ -297,3 +297,15 @@ def test_integer_epoch_fast_path_matches_the_general_parser():
     general, _, millis2 = parse_timestamps(pa.array([" 1704067200", "0", "-86400", "1704067200000"]))
     assert ts.to_pylist() == general.to_pylist() and millis2.tolist() == millis.tolist()
     assert ts[0].as_py() == datetime(2024, 1, 1)
+
+
+def test_empty_strings_become_nulls_without_copying_the_bytes():
+    from graph_influence.loaders.validate import _empty_as_null
+
+    arr = pa.array(["x", "", "yz", "", None, "w"])
+    out = _empty_as_null(arr)
+    assert out.to_pylist() == ["x", None, "yz", None, None, "w"]
+    assert out.buffers()[2].address == arr.buffers()[2].address  # the same bytes
+    assert _empty_as_null(arr.slice(1)).to_pylist() == [None, "yz", None, None, "w"]
+    unchanged = pa.array(["a", "b"])
+    assert _empty_as_null(unchanged) is unchanged

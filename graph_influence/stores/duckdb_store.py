@@ -89,11 +89,11 @@ _DDL = [
 def _load_memory_limit(rows: int) -> str:
     """DuckDB's memory limit during a load of ``rows`` input rows.
 
-    ``$GRAPH_INFLUENCE_LOAD_MEMORY`` if set, else 24 bytes per row with a floor of 320MB
-    (~330MB for a 10M-edge snapshot; DuckDB spills to disk beyond it). The snapshot's own
+    ``$GRAPH_INFLUENCE_LOAD_MEMORY`` if set, else 20 bytes per row with a floor of 256MB
+    (~275MB for a 10M-edge snapshot; DuckDB spills to disk beyond it). The snapshot's own
     Arrow tables are not counted: they are already in memory.
     """
-    default = f"{max(320, rows * 24 // 10**6)}MB"
+    default = f"{max(256, rows * 20 // 10**6)}MB"
     value = os.environ.get("GRAPH_INFLUENCE_LOAD_MEMORY", default).strip()
     if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, re.I):
         raise StoreError(
