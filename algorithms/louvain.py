@@ -218,6 +218,8 @@ def louvain(
     ----------
     .. [1] V. D. Blondel, J.-L. Guillaume, R. Lambiotte, E. Lefebvre, "Fast unfolding of
        communities in large networks", J. Stat. Mech. P10008 (2008).
+    .. [2] H. Ozaki, M. Tezuka, M. Inaba, "A simple acceleration method for the Louvain
+       algorithm", Int. J. Computer and Electrical Engineering 8(3), 2016 (the pruning).
     """
     n = sym.shape[0]
     node_w = np.asarray(sym.sum(axis=1)).ravel().astype(np.float64)

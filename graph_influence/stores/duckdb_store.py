@@ -234,8 +234,8 @@ class DuckDBStore:
             # rather than growing beside the snapshot's Arrow tables.
             con.execute("SET preserve_insertion_order = false")
             bounded = True
-            rows = sum(t.num_rows for t in snapshot.tables.values())
-            con.execute(f"SET memory_limit = '{_load_memory_limit(rows)}'")
+            n_rows = sum(t.num_rows for t in snapshot.tables.values())
+            con.execute(f"SET memory_limit = '{_load_memory_limit(n_rows)}'")
             for name, merge in (("users", self._merge_users), ("follows", self._merge_follows),
                                 ("posts", self._merge_posts),
                                 ("interactions", self._merge_interactions)):
