@@ -144,6 +144,13 @@ def _first_record(path: Path, delimiter: str) -> tuple[int, list[str]]:
     return 0, []
 
 
+#: Arrow pool for parsed tables: the C library's allocator. Arrow's default (mimalloc) keeps
+#: the pages its parser threads freed in per-thread heaps that the loading thread cannot give
+#: back; the system allocator returns large blocks at once (10M edges: whole-process peak
+#: 1.77-1.78 GB -> 1.68-1.74 GB, same speed).
+_PARSE_POOL = pa.system_memory_pool()
+
+
 def _may_quote(path: Path) -> bool:
     """False when an uncompressed file holds no ``"`` at all (a memory-mapped scan, ~40 ms for
     240 MB): then no value can span lines, and Arrow's parallel reader may split the file at
@@ -225,6 +232,7 @@ def read_delimited(
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=_PARSE_POOL,
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{path}: cannot be parsed as delimited text: {exc}") from exc
