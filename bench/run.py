@@ -270,7 +270,7 @@ class Recorder:
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Time the block and keep its peak RSS under ``name``."""
+        """Time the block and keep its peak RSS under ``name`` (a name entered again adds up)."""
         self.sampler.reset()
         began = time.perf_counter()
         try:
@@ -278,11 +278,13 @@ class Recorder:
         finally:
             seconds = time.perf_counter() - began
             peak, sampled = self.sampler.peak()
+            before = self.stages.get(name, {"seconds": 0.0, "peak_mb": 0.0, "sampled_peak_mb": 0.0})
+            peak_mb = max(before["peak_mb"], peak / MB)
             self.stages[name] = {
-                "seconds": seconds,
-                "peak_mb": peak / MB,
-                "peak_above_start_mb": (peak - self.start_rss) / MB,
-                "sampled_peak_mb": sampled / MB,
+                "seconds": before["seconds"] + seconds,
+                "peak_mb": peak_mb,
+                "peak_above_start_mb": peak_mb - self.start_rss / MB,
+                "sampled_peak_mb": max(before["sampled_peak_mb"], sampled / MB),
             }
 
     def summary(self, n_edges: int) -> dict[str, Any]:
@@ -505,6 +507,22 @@ def nx_graph(users: pd.Series, follows: pd.DataFrame, inter: pd.DataFrame) -> nx
     return g
 
 
+def baseline_result(
+    rec: Recorder, n_edges: int, ids: np.ndarray, influence: np.ndarray, membership: np.ndarray,
+    **extra: Any,
+) -> dict[str, Any]:
+    """What every baseline reports: stage summary, influence and partition (in ``ids`` order)."""
+    return {
+        **rec.summary(n_edges),
+        "ids": ids,
+        "influence": influence,
+        "membership_ids": ids,
+        "membership": membership,
+        "communities": int(np.unique(membership).size),
+        **extra,
+    }
+
+
 def run_networkx(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str, Any]:
     """pandas read, ``nx.DiGraph``, ``nx.pagerank``, percentile scale, Louvain."""
     rec = Recorder(sampler)
@@ -523,14 +541,7 @@ def run_networkx(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str, 
         parts = nx.community.louvain_communities(g.to_undirected(), weight="weight", seed=0)
     label = {node: c for c, part in enumerate(parts) for node in part}
     membership = np.fromiter((label[i] for i in ids), dtype=np.int64, count=ids.size)
-    return {
-        **rec.summary(n_edges),
-        "ids": ids,
-        "influence": influence,
-        "membership_ids": ids,
-        "membership": membership,
-        "communities": len(parts),
-    }
+    return baseline_result(rec, n_edges, ids, influence, membership)
 
 
 # -- python-igraph and networkit: integer codes ----------------------------------------------------
@@ -568,14 +579,19 @@ def attention_csr(pairs: pd.DataFrame, n: int) -> sp.csr_array:
     return coo.tocsr()
 
 
-def run_igraph(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str, Any]:
-    """pandas read + factorize, ``igraph.Graph``, PRPACK PageRank, percentile, Leiden."""
-    rec = Recorder(sampler)
+def read_coded_pairs(rec: Recorder, snap: Path) -> tuple[np.ndarray, pd.DataFrame]:
+    """The "read csv" stage and the start of "build graph": ids and weighted code pairs."""
     with rec.stage("read csv"):
         users, follows, inter = read_tables(snap)
     with rec.stage("build graph"):
-        ids, pairs = coded_pairs(users, follows, inter)
-        del users, follows, inter
+        return coded_pairs(users, follows, inter)
+
+
+def run_igraph(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str, Any]:
+    """pandas read + factorize, ``igraph.Graph``, PRPACK PageRank, percentile, Leiden."""
+    rec = Recorder(sampler)
+    ids, pairs = read_coded_pairs(rec, snap)
+    with rec.stage("build graph"):
         edges = list(zip(pairs["src"].tolist(), pairs["dst"].tolist(), strict=True))
         g = igraph.Graph(n=ids.size, edges=edges, directed=True)
         g.es["weight"] = pairs["w"].tolist()
@@ -589,14 +605,7 @@ def run_igraph(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str, An
         random.seed(0)
         part = und.community_leiden(objective_function="modularity", weights="weight")
     membership = np.asarray(part.membership, dtype=np.int64)
-    return {
-        **rec.summary(n_edges),
-        "ids": ids,
-        "influence": influence,
-        "membership_ids": ids,
-        "membership": membership,
-        "communities": len(part),
-    }
+    return baseline_result(rec, n_edges, ids, influence, membership)
 
 
 def power_pagerank(
@@ -643,11 +652,8 @@ def run_networkit(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str,
     import networkit as nk
 
     rec = Recorder(sampler)
-    with rec.stage("read csv"):
-        users, follows, inter = read_tables(snap)
+    ids, pairs = read_coded_pairs(rec, snap)
     with rec.stage("build graph"):
-        ids, pairs = coded_pairs(users, follows, inter)
-        del users, follows, inter
         a = attention_csr(pairs, ids.size)
         del pairs
     with rec.stage("pagerank"):
@@ -660,17 +666,9 @@ def run_networkit(snap: Path, sampler: MemorySampler, n_edges: int) -> dict[str,
         plm = nk.community.PLM(g, refine=False)
         plm.run()
         membership = np.asarray(plm.getPartition().getVector(), dtype=np.int64)
-    return {
-        **rec.summary(n_edges),
-        "ids": ids,
-        "influence": influence,
-        "membership_ids": ids,
-        "membership": membership,
-        "communities": int(np.unique(membership).size),
-        "pagerank_iterations": iterations,
-        "threads": nk.getMaxNumberOfThreads(),
-        "version": nk.__version__,
-    }
+    return baseline_result(rec, n_edges, ids, influence, membership,
+                           pagerank_iterations=iterations,
+                           threads=nk.getMaxNumberOfThreads(), version=nk.__version__)
 
 
 # -- cross-checks ----------------------------------------------------------------------------------

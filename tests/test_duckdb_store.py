@@ -93,7 +93,7 @@ def test_load_memory_bound_is_configurable_and_restored(store, snapshot_dir, mon
     assert store.counts()["users"] > 0 and limit() == before
 
 
-def test_consume_releases_the_snapshot_tables_as_they_are_merged(store, snapshot_dir):
+def test_consume_empties_the_snapshot_tables_once_the_load_is_committed(store, snapshot_dir):
     from graph_influence.loaders import read_snapshot
 
     snap = read_snapshot(snapshot_dir)

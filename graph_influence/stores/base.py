@@ -121,8 +121,8 @@ class Store(Protocol):
     ) -> LoadSummary:
         """Add a validated snapshot atomically; rows already present are not duplicated.
 
-        With ``consume=True`` the store may empty ``snapshot.tables`` as it goes, to free
-        memory during the load.
+        With ``consume=True`` the store may empty ``snapshot.tables`` after the write, so the
+        caller's snapshot no longer keeps the rows in memory.
         """
         ...
 

@@ -102,11 +102,6 @@ def _load_memory_limit(rows: int) -> str:
     return value
 
 
-def _release_arrow_memory() -> None:
-    """Give memory Arrow's allocator holds but no longer uses back to the system."""
-    pa.default_memory_pool().release_unused()
-
-
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -198,8 +193,9 @@ class DuckDBStore:
         stage : callable, optional
             Called with the name of each stage as it starts (for progress display).
         consume : bool, optional
-            Remove each table from ``snapshot.tables`` once it is merged, so that its memory is
-            freed during the load (default False; the snapshot is unusable afterwards).
+            Empty ``snapshot.tables`` once the load is committed, so that the caller's snapshot
+            no longer keeps the rows alive (default False). DuckDB holds the registered tables
+            until the transaction ends, so nothing can be freed earlier.
 
         Returns
         -------
@@ -241,10 +237,6 @@ class DuckDBStore:
                                 ("interactions", self._merge_interactions)):
                 stage(f"store: {name}")
                 merge(load_id, reports)
-                if consume and name != "users":  # (every table's ids feed the users merge)
-                    self._drop_staged(snapshot, name, staged)
-            if consume:
-                self._drop_staged(snapshot, "users", staged)
             report_json = json.dumps({k: vars(v) for k, v in reports.items()})
             con.execute(
                 "UPDATE loads SET finished_at = ?, status = 'complete', report = ? "
@@ -265,18 +257,14 @@ class DuckDBStore:
             con.execute("DROP TABLE IF EXISTS temp.staged_follows")
             con.execute("DROP TABLE IF EXISTS temp.repeated_events")
             con.execute("DROP TABLE IF EXISTS temp.repeat_seq")
+        if consume:
+            for name, table in snapshot.tables.items():
+                snapshot.tables[name] = table.schema.empty_table()
         return LoadSummary(
             load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
             already_loaded_as=previous[0] if previous else None,
             seconds=time.perf_counter() - t0,
         )
-
-    def _drop_staged(self, snapshot: Snapshot, name: str, staged: list[str]) -> None:
-        """Forget a merged table (``consume=True``) and give its memory back."""
-        self.con.unregister(f"s_{name}")
-        staged.remove(f"s_{name}")
-        snapshot.tables[name] = snapshot.tables[name].schema.empty_table()
-        _release_arrow_memory()
 
     def _count(self, sql: str, params: list | None = None) -> int:
         return int(self.con.execute(sql, params or []).fetchall()[0][0])
