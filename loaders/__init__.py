@@ -2,6 +2,28 @@
 
 One module per input format; none of them knows about stores. The entry point is
 :func:`read_snapshot`, which picks the format (``auto``) and returns a :class:`Snapshot`.
+
+Writing an importer
+-------------------
+A format adapter writes only how its files map onto the snapshot tables
+(``graph_influence.schema.TABLES``):
+
+1. Produce a :class:`~graph_influence.loaders.files.RawTable` per file whose column names are
+   the table's columns: :func:`~graph_influence.loaders.files.read_table_file` (CSV, Parquet,
+   JSON lines with a header), or :func:`~graph_influence.loaders.files.read_delimited` with
+   ``column_names=[...]`` and ``delimiter=`` to declare the columns of a headerless format, and
+   optionally a ``transform`` that renames, maps or adds columns (``higgs.py``, ``edgelist.py``).
+2. Give each to ``SnapshotBuilder(source, fmt, on_error=...).add(table, raw)``
+   (:class:`~graph_influence.loaders.snapshot.SnapshotBuilder`) and return ``builder.build()``.
+
+It gets for free, with no error handling of its own: the missing-column check, the check of
+every value by column kind (ids, interaction types, timestamps, weights), malformed records,
+the earliest bad record as ``FILE:LINE:COLUMN: problem — fix``
+(:class:`~graph_influence.errors.InputError`) with ``on_error="fail"``, a rejects table
+(:data:`REJECT_COLUMNS`) with ``on_error="skip"``, and reports with ``read = loaded + rejected``.
+A format whose records are not fields of a table (``ego_twitter.py`` tokenises its files) states
+its problems as :class:`~graph_influence.loaders.checks.Check` masks and settles them with
+:class:`~graph_influence.loaders.checks.Settlement`: the same messages and rejects.
 """
 
 from __future__ import annotations
@@ -10,12 +32,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from graph_influence.errors import SnapshotError
+from graph_influence.loaders.checks import REJECT_COLUMNS
 from graph_influence.loaders.edgelist import read_edgelist
 from graph_influence.loaders.ego_twitter import is_ego_twitter, read_ego_twitter
 from graph_influence.loaders.higgs import is_higgs, read_higgs
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.snapshot_dir import is_snapshot_dir, read_snapshot_dir
-from graph_influence.loaders.validate import REJECT_COLUMNS, TableReport
+from graph_influence.loaders.validate import TableReport
+from graph_influence.schema import SNAPSHOT_FORMATS
 
 __all__ = [
     "FORMATS",
@@ -30,8 +54,9 @@ __all__ = [
     "read_snapshot_dir",
 ]
 
-#: Snapshot formats :func:`read_snapshot` understands.
-FORMATS: tuple[str, ...] = ("auto", "dir", "higgs", "ego-twitter", "edgelist")
+#: Snapshot formats :func:`read_snapshot` understands (declared in ``graph_influence.schema``,
+#: so the CLI lists them without importing the loaders).
+FORMATS: tuple[str, ...] = SNAPSHOT_FORMATS
 
 
 def detect_format(path: Path) -> str:

@@ -31,16 +31,17 @@ import logging
 import re
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_influence.errors import InputError, SnapshotError
+from graph_influence.errors import SnapshotError
+from graph_influence.loaders.checks import Check, Records, Settlement
 from graph_influence.loaders.snapshot import Snapshot, fingerprint_files
-from graph_influence.loaders.validate import REJECT_COLUMNS, TableReport, empty_table
+from graph_influence.loaders.validate import TableReport, empty_table
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES, TABLE_ORDER, TABLES
 
 __all__ = ["find_ego_files", "is_ego_twitter", "read_ego_twitter"]
@@ -208,19 +209,10 @@ class _Tokens:
     def token_text(self, token: int) -> str:
         return bytes(self.buf[self.start[token]:self.end[token]]).decode("utf-8", "replace")
 
-
-@dataclass
-class _Check:
-    bad: np.ndarray  # bool mask over records
-    column: np.ndarray | int  # 1-based field per record, or one for all
-    reason: Callable[[np.ndarray], list[str]]  # reasons for some records
-    fix: str
-
-    def columns(self, rows: np.ndarray) -> np.ndarray:
-        """1-based field of each of ``rows``."""
-        if isinstance(self.column, int):
-            return np.full(len(rows), self.column, dtype=np.int64)
-        return self.column[rows]
+    def records(self) -> Records:
+        """The records (non-blank lines) as the check engine names and quotes them."""
+        return Records(self.file.name, lambda rows: self.line[rows],
+                       lambda rows: [self.text(int(r)) for r in rows])
 
 
 def _first_bad_token(toks: _Tokens, bad_token: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -234,76 +226,30 @@ def _first_bad_token(toks: _Tokens, bad_token: np.ndarray) -> tuple[np.ndarray, 
     return has, token
 
 
-def _width_check(toks: _Tokens, expected: int, what: str, fix: str) -> _Check:
+def _width_check(toks: _Tokens, expected: int, what: str, fix: str) -> Check:
     count = toks.count
 
     def reasons(rows: np.ndarray) -> list[str]:
         return [f"expected {expected} fields ({what}), found {int(count[r])}" for r in rows]
 
-    return _Check(count != expected, 1, reasons, fix)
+    return Check(1, count != expected, reasons, fix)
 
 
 def _token_check(
     toks: _Tokens, bad_token: np.ndarray, reason: Callable[[str], str], fix: str
-) -> _Check:
+) -> Check:
     has, token = _first_bad_token(toks, bad_token)
 
     def reasons(rows: np.ndarray) -> list[str]:
         return [reason(toks.token_text(int(token[r]))) for r in rows]
 
-    return _Check(has, toks.position[token] + 1, reasons, fix)
-
-
-# -- problems: raise (fail) or collect (skip) ----------------------------------------------------
-
-
-@dataclass
-class _Problems:
-    on_error: str
-    parts: list[pa.Table] = field(default_factory=list)
-    rejected: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLE_ORDER, 0))
-
-    def settle(self, table: str, toks: _Tokens, checks: list[_Check]) -> np.ndarray:
-        """Raise on the first bad record (fail) or reject the bad ones (skip); mask of good ones."""
-        bad = np.zeros(toks.n, dtype=bool)
-        for check in checks:
-            bad |= check.bad
-        if not bad.any():
-            return ~bad
-        rows = np.flatnonzero(bad)
-        which = np.argmax(np.vstack([c.bad[rows] for c in checks]), axis=0)
-        if self.on_error == "fail":
-            row, check = rows[:1], checks[int(which[0])]
-            raise InputError(toks.file.name, int(toks.line[row[0]]), int(check.columns(row)[0]),
-                             check.reason(row)[0], check.fix)
-        reasons = np.empty(len(rows), dtype=object)
-        columns = np.zeros(len(rows), dtype=np.int64)
-        for k, check in enumerate(checks):
-            mine = np.flatnonzero(which == k)
-            if len(mine):
-                reasons[mine] = check.reason(rows[mine])
-                columns[mine] = check.columns(rows[mine])
-        self.parts.append(pa.table({
-            "table": pa.array([table] * len(rows), pa.string()),
-            "file": pa.array([toks.file.name] * len(rows), pa.string()),
-            "line": pa.array(toks.line[rows], pa.int64()),
-            "column": pa.array(columns, pa.int64()),
-            "reason": pa.array(reasons.tolist(), pa.string()),
-            "record": pa.array([toks.text(int(r)) for r in rows], pa.string()),
-        }))
-        self.rejected[table] += len(rows)
-        return ~bad
-
-    def table(self) -> pa.Table:
-        empty = pa.table({c: pa.array([], pa.int64() if c in ("line", "column") else pa.string())
-                          for c in REJECT_COLUMNS})
-        return pa.concat_tables([empty, *self.parts])
+    return Check(toks.position[token] + 1, has, reasons, fix)
 
 
 # -- one file each -------------------------------------------------------------------------------
 
 
-def _read_edges(file: _File, problems: _Problems) -> tuple[pa.Array, pa.Array]:
+def _read_edges(file: _File, settlement: Settlement) -> tuple[pa.Array, pa.Array]:
     """Follower and followed ids of the good lines of ``E.edges``."""
     toks = _Tokens(file)
     fix = "write each line as 'FOLLOWER FOLLOWED': two Twitter user ids separated by a space"
@@ -311,27 +257,27 @@ def _read_edges(file: _File, problems: _Problems) -> tuple[pa.Array, pa.Array]:
     ok = ~width.bad[toks.record]  # per token: its record has two fields
     ids = _token_check(toks, ~toks.digits(np.arange(len(toks.start))) & ok,
                        lambda t: f"node id '{t[:60]}' is not a number", _ID_FIX)
-    good = problems.settle("follows", toks, [width, ids])
+    good = settlement.settle([width, ids], toks.records(), table="follows")
     src = toks.first[good]
     return (toks.strings(toks.start[src], toks.end[src]),
             toks.strings(toks.start[src + 1], toks.end[src + 1]))
 
 
-def _read_featnames(file: _File, problems: _Problems) -> pa.Array:
+def _read_featnames(file: _File, settlement: Settlement) -> pa.Array:
     """The feature names of ``E.featnames`` by index (null for rejected lines)."""
     toks = _Tokens(file)
     fix = "write each line as 'INDEX NAME', indexes 0, 1, 2, ... in order"
-    short = _Check(toks.count < 2, 1,
-                   lambda rows: [f"expected an index and a name, found {int(toks.count[r])} "
-                                 "field(s)" for r in rows], fix)
+    short = Check(1, toks.count < 2,
+                  lambda rows: [f"expected an index and a name, found {int(toks.count[r])} "
+                                "field(s)" for r in rows], fix)
     index_text = toks.strings(toks.start[toks.first], toks.end[toks.first])
     numeric = toks.digits(toks.first) & (toks.end[toks.first] - toks.start[toks.first] <= 18)
     index = pc.if_else(pa.array(numeric), index_text, "-1").cast(pa.int64()).to_numpy()
-    order = _Check(index != np.arange(toks.n), 1,
-                   lambda rows: [f"feature index '{toks.token_text(int(toks.first[r]))[:60]}' "
-                                 f"out of order, expected {int(r)}" for r in rows], fix)
+    order = Check(1, index != np.arange(toks.n),
+                  lambda rows: [f"feature index '{toks.token_text(int(toks.first[r]))[:60]}' "
+                                f"out of order, expected {int(r)}" for r in rows], fix)
     order.bad &= ~short.bad
-    good = problems.settle("users", toks, [short, order])
+    good = settlement.settle([short, order], toks.records(), table="users")
     # the name runs from the second token to the end of the line's last token
     last = toks.first + toks.count - 1
     second = np.minimum(toks.first + 1, last)
@@ -340,7 +286,7 @@ def _read_featnames(file: _File, problems: _Problems) -> pa.Array:
 
 
 def _read_vectors(
-    file: _File, k: int, problems: _Problems, *, with_id: bool
+    file: _File, k: int, settlement: Settlement, *, with_id: bool
 ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Node ids of the good rows of ``E.feat`` (``with_id``; empty for ``E.egofeat``) and the
     ``(row, feature)`` pairs whose value is 1."""
@@ -358,12 +304,12 @@ def _read_vectors(
     checks = [width]
     if with_id:
         ids = toks.digits(toks.first)
-        checks.append(_Check(~ids & ok, 1, lambda rows: [
+        checks.append(Check(1, ~ids & ok, lambda rows: [
             f"node id '{toks.token_text(int(toks.first[r]))[:60]}' is not a number"
             for r in rows], _ID_FIX))
     checks.append(_token_check(toks, is_value & ~binary & ok[toks.record],
                                lambda t: f"feature value '{t[:60]}' is not 0 or 1", fix))
-    good = problems.settle("users", toks, checks)
+    good = settlement.settle(checks, toks.records(), table="users")
     ones = np.flatnonzero(is_value & binary & (value == 49) & good[toks.record])
     keep = np.cumsum(good) - 1  # row number among the good records
     rows, cols = keep[toks.record[ones]], toks.position[ones] - skip
@@ -394,14 +340,14 @@ def _topic_filter(names: pa.Array, include_mentions: bool, dropped: set[str]) ->
 
 
 def _read_ego(
-    ego: str, files: dict[str, _File], problems: _Problems, reports: dict[str, TableReport],
+    ego: str, files: dict[str, _File], settlement: Settlement, reports: dict[str, TableReport],
     include_mentions: bool, dropped: set[str],
 ) -> _Ego:
     if "edges" not in files:
         other = next(iter(files.values())).name
         raise SnapshotError(f"{other}: ego {ego} has no {ego}.edges file — every ego network "
                             "needs one (it may be empty)")
-    src, dst = _read_edges(files["edges"], problems)
+    src, dst = _read_edges(files["edges"], settlement)
     reports["follows"].files.append(files["edges"].name)
     ids = pa.array([], pa.string())
     user_parts: list[pa.Array] = []
@@ -411,11 +357,11 @@ def _read_ego(
         if "featnames" not in files:
             raise SnapshotError(f"{files[vectors[0]].name}: no {ego}.featnames file beside it "
                                 "— the feature vectors cannot be named")
-        names = _read_featnames(files["featnames"], problems)
+        names = _read_featnames(files["featnames"], settlement)
         keep = _topic_filter(names, include_mentions, dropped)
         for ext in vectors:
             reports["users"].files.append(files[ext].name)
-            got, rows, cols = _read_vectors(files[ext], len(names), problems,
+            got, rows, cols = _read_vectors(files[ext], len(names), settlement,
                                             with_id=ext == "feat")
             mine = keep[cols]
             rows, cols = rows[mine], cols[mine]
@@ -514,8 +460,7 @@ def read_ego_twitter(
     >>> snap.tables["users"].to_pydict()["topics"]
     [None, '#python', None]
     """
-    if on_error not in ("fail", "skip"):
-        raise ValueError(f"on_error must be 'fail' or 'skip', not {on_error!r}")
+    settlement = Settlement(on_error)
     path = Path(path)
     if _is_archive(path):
         source: Iterator[tuple[str, dict[str, _File]]] = _archive_egos(path)
@@ -526,13 +471,12 @@ def read_ego_twitter(
         fingerprint_paths = [p for files in found.values() for p in files.values()]
     else:
         raise SnapshotError(f"{path}: not an ego-Twitter directory or .tar.gz archive")
-    problems = _Problems(on_error)
     reports = {name: TableReport(name) for name in TABLE_ORDER}
     dropped: set[str] = set()
     egos: dict[tuple[str, str], _Ego] = {}
     for ego, files in source:
         key = (ego, min(f.name for f in files.values()))  # order does not depend on the input
-        egos[key] = _read_ego(ego, files, problems, reports, include_mentions, dropped)
+        egos[key] = _read_ego(ego, files, settlement, reports, include_mentions, dropped)
     if not egos:
         raise SnapshotError(f"{path}: no ego networks found — expected <ego>.edges files "
                             "(with .feat, .egofeat, .featnames), or SNAP's twitter.tar.gz")
@@ -556,14 +500,14 @@ def read_ego_twitter(
     for name in TABLE_ORDER:
         r = reports[name]
         r.loaded = tables[name].num_rows
-        r.rejected = problems.rejected[name]
+        r.rejected = settlement.rejected(name)
         r.read = r.loaded + r.rejected
     return Snapshot(
         source=str(path),
         format="ego-twitter",
         tables=tables,
         reports=reports,
-        rejects=problems.table(),
+        rejects=settlement.rejects(),
         fingerprint=fingerprint_files(fingerprint_paths),
         interaction_types=sorted(set(DEFAULT_INTERACTION_TYPES)
                                  | {t.strip().lower() for t in interaction_types}),

@@ -1,7 +1,8 @@
 """Read one snapshot table file (CSV, gzipped CSV, Parquet, JSON lines) into Arrow.
 
 Text files are read with every column as a string, so that validation (``validate.py``) can say
-exactly which value is wrong. Line numbers are worked out only when a message needs them.
+exactly which value is wrong. Line numbers and record text are worked out only when a message or
+a rejects row needs them (``RawTable.records()``, what the check engine in ``checks.py`` reads).
 """
 
 from __future__ import annotations
@@ -16,12 +17,21 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from graph_influence.errors import InputError, SnapshotError
+from graph_influence.loaders.checks import Records
 
-__all__ = ["SUFFIXES", "RawTable", "read_delimited", "read_table_file", "table_suffix"]
+__all__ = [
+    "SUFFIXES",
+    "RawTable",
+    "column_strings",
+    "read_delimited",
+    "read_table_file",
+    "table_suffix",
+]
 
 #: File suffixes a snapshot table may have.
 SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
@@ -87,6 +97,37 @@ class RawTable:
         if self._record_lines is None:
             self._record_lines = _record_start_lines(self)
         return self._record_lines[rows]
+
+    def record_text(self, rows: np.ndarray) -> pa.Array:
+        """The well-formed records ``rows`` as text: their fields joined by the delimiter."""
+        take = pa.array(np.asarray(rows, dtype=np.int64))
+        cols = [column_strings(self.table.column(c)).take(take) for c in self.header]
+        if not cols:
+            return pa.array([""] * len(rows), pa.string())
+        return pc.binary_join_element_wise(*cols, self.delimiter if self.kind == "csv" else ",")
+
+    def records(self) -> Records:
+        """How the check engine (:func:`graph_influence.loaders.checks.settle`) names this
+        table's records: file, lines (row indexes for Parquet), text, malformed records."""
+        return Records(
+            str(self.path),
+            self.lines if self.has_lines else None,
+            self.record_text,
+            header=self.header,
+            malformed=self.malformed,
+            malformed_fix=f"give every record the header's {len(self.header)} fields "
+            f"({', '.join(self.header)}); quote values that hold the delimiter",
+        )
+
+
+def column_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """``column`` as one string array: timestamps and dates ISO-formatted, nulls as ``""``."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
+        arr = arr.cast(pa.string())
+    return arr.cast(pa.string()).fill_null("")
 
 
 def _open_text(path: Path) -> io.TextIOBase:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 
+from graph_influence.loaders.checks import concat_rejects
 from graph_influence.loaders.files import RawTable
 from graph_influence.loaders.validate import (
     TableReport,
     ValidatedTable,
-    _empty_rejects,
     empty_table,
     validate_table,
 )
@@ -75,7 +75,36 @@ def _release_arrow_memory() -> None:
 
 
 class SnapshotBuilder:
-    """Collects validated tables file by file and builds the :class:`Snapshot`."""
+    """Collects validated tables file by file and builds the :class:`Snapshot`.
+
+    The one call a table-shaped importer makes (see ``graph_influence.loaders``): each
+    :meth:`add` validates a file against its snapshot table and settles its bad records
+    (``FILE:LINE:COLUMN`` error, or rejects); :meth:`build` merges the files.
+
+    Parameters
+    ----------
+    source : str
+        Where the snapshot is read from (a directory or file).
+    fmt : str
+        The importer's format name (``Snapshot.format``).
+    on_error : {"fail", "skip"}, optional
+        ``"fail"`` (default): raise on the first bad record of a file. ``"skip"``: load the
+        good records and collect the bad ones in ``Snapshot.rejects``.
+    interaction_types : iterable of str, optional
+        Interaction types allowed besides the defaults.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from graph_influence.loaders.files import read_delimited
+    >>> _ = Path("edges.psv").write_text("a|b\\nb|\\n")
+    >>> builder = SnapshotBuilder("edges.psv", "pipes", on_error="skip")
+    >>> builder.add("follows", read_delimited(Path("edges.psv"), column_names=["src", "dst"],
+    ...                                       delimiter="|"))
+    >>> snap = builder.build()
+    >>> snap.reports["follows"].loaded, snap.rejects.to_pylist()[0]["reason"]
+    (1, 'empty dst')
+    """
 
     def __init__(
         self,
@@ -94,8 +123,29 @@ class SnapshotBuilder:
         self._parts: dict[str, list[ValidatedTable]] = {name: [] for name in TABLE_ORDER}
         self._files: list[Path] = []
 
-    def add(self, table_name: str, raw: RawTable, *, transform=None) -> None:
-        """Validate ``raw`` as ``table_name`` (``transform`` may rename/map columns first)."""
+    def add(
+        self,
+        table_name: str,
+        raw: RawTable,
+        *,
+        transform: Callable[[RawTable], RawTable] | None = None,
+    ) -> None:
+        """Validate ``raw`` as the snapshot table ``table_name`` and keep the result.
+
+        Parameters
+        ----------
+        table_name : str
+            A table of ``graph_influence.schema.TABLES`` (``users``, ``follows``, ...).
+        raw : RawTable
+            One file's records, its columns named as the table's.
+        transform : callable, optional
+            Applied to ``raw`` first, to rename, map or add columns.
+
+        Raises
+        ------
+        InputError
+            A required column is missing, or (``on_error="fail"``) a record is bad.
+        """
         _release_arrow_memory()  # the previous file's raw columns
         if transform is not None:
             raw = transform(raw)
@@ -110,7 +160,7 @@ class SnapshotBuilder:
         _release_arrow_memory()
         tables: dict[str, pa.Table] = {}
         reports: dict[str, TableReport] = {}
-        rejects = [_empty_rejects()]
+        rejects = []
         for name in TABLE_ORDER:
             parts = self._parts[name]
             report = TableReport(name)
@@ -126,7 +176,7 @@ class SnapshotBuilder:
             format=self.format,
             tables=tables,
             reports=reports,
-            rejects=pa.concat_tables(rejects),
+            rejects=concat_rejects(rejects),
             fingerprint=fingerprint or fingerprint_files(self._files),
             interaction_types=sorted(self.types),
         )

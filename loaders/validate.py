@@ -1,14 +1,17 @@
 """Validate and normalise a raw table into the snapshot schema (``graph_influence.schema``).
 
-Every check is vectorised: it yields a boolean mask of bad records. In ``fail`` mode the earliest
-bad record raises :class:`~graph_influence.errors.InputError` with its file, line and column; in
-``skip`` mode bad records go to a rejects table with their reasons and the rest is loaded.
+One checker per column kind (id, type, ts, weight, str) normalises the column and yields its
+:class:`~graph_influence.loaders.checks.Check` objects, each a vectorised boolean mask of bad
+records. The check engine (``checks.py``) settles them: in ``fail`` mode the earliest bad record
+raises :class:`~graph_influence.errors.InputError` with its file, line and column; in ``skip``
+mode bad records go to a rejects table with their reasons and the rest is loaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,7 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph_influence.errors import InputError
-from graph_influence.loaders.files import RawTable
+from graph_influence.loaders.checks import REJECT_COLUMNS, Check, Verdict, check_on_error, settle
+from graph_influence.loaders.files import RawTable, column_strings
 from graph_influence.schema import ColumnSpec, TableSpec
 
 __all__ = [
@@ -27,9 +31,6 @@ __all__ = [
     "parse_timestamps",
     "validate_table",
 ]
-
-#: Columns of the rejects file written by ``--on-error skip``.
-REJECT_COLUMNS = ("table", "file", "line", "column", "reason", "record")
 
 #: Epoch values above this are almost surely milliseconds (year 5138 in seconds).
 _MAX_EPOCH_SECONDS = 1e11
@@ -69,29 +70,6 @@ class ValidatedTable:
     table: pa.Table
     rejects: pa.Table
     report: TableReport
-
-
-@dataclass
-class _Check:
-    column: str
-    bad: np.ndarray  # bool mask over records
-    reason: Callable[[np.ndarray], list[str]] | str  # reasons for some rows, or one for all
-    fix: str
-
-    def reasons(self, rows: np.ndarray) -> list[str]:
-        """The reason for each of ``rows`` (computed only for rows that are rejected)."""
-        if isinstance(self.reason, str):
-            return [self.reason] * len(rows)
-        return self.reason(rows)
-
-
-def _strings(column: pa.ChunkedArray) -> pa.Array:
-    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
-            arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
-        arr = arr.cast(pa.string())
-    return arr.cast(pa.string()).fill_null("")
 
 
 def _plain_strings(column: pa.ChunkedArray | pa.Array) -> bool:
@@ -144,16 +122,16 @@ def _blank(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return blank
 
 
-def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[Check]]:
     blank = _blank(values)
     what = f" ({spec.help})" if spec.help else ""
-    return values, [_Check(spec.name, blank, f"empty {spec.name}",
+    return values, [Check(spec.name, blank, f"empty {spec.name}",
                            f"give every row a non-empty {spec.name}{what}")]
 
 
 def _check_type(
     spec: ColumnSpec, values: pa.Array, known: frozenset[str]
-) -> tuple[pa.Array, list[_Check]]:
+) -> tuple[pa.Array, list[Check]]:
     # a handful of distinct values: normalise the dictionary, not every row
     codes = pc.dictionary_encode(values)
     names = pc.utf8_lower(pc.utf8_trim_whitespace(codes.dictionary))
@@ -162,8 +140,8 @@ def _check_type(
     unknown = ~_mask(pc.is_in(norm, value_set=pa.array(sorted(known), pa.string()))) & ~empty
     allowed = ", ".join(sorted(known))
     return norm, [
-        _Check(spec.name, empty, "empty interaction type", f"use one of: {allowed}"),
-        _Check(spec.name, unknown, _quoted("unknown interaction type '", values, "'"),
+        Check(spec.name, empty, "empty interaction type", f"use one of: {allowed}"),
+        Check(spec.name, unknown, _quoted("unknown interaction type '", values, "'"),
                f"use one of: {allowed}; or declare it when loading with --type NAME"),
     ]
 
@@ -237,18 +215,18 @@ def _ts(micros: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.array(micros, type=pa.int64(), mask=~valid).cast(pa.timestamp("us"))
 
 
-def _check_ts(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+def _check_ts(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[Check]]:
     ts, bad, millis = parse_timestamps(values)
     shown = values if pa.types.is_string(values.type) else values.cast(pa.string())
     return ts, [
-        _Check(spec.name, bad, _quoted("cannot read timestamp '", shown, "'"),
+        Check(spec.name, bad, _quoted("cannot read timestamp '", shown, "'"),
                "use ISO-8601 (2024-05-01T12:00:00Z) or epoch seconds"),
-        _Check(spec.name, millis, _quoted("timestamp '", shown, "' looks like milliseconds"),
+        Check(spec.name, millis, _quoted("timestamp '", shown, "' looks like milliseconds"),
                "give epoch seconds (divide by 1000) or ISO-8601"),
     ]
 
 
-def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_Check]]:
+def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[Check]]:
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         num = values.cast(pa.float64()).fill_null(1.0).to_numpy(zero_copy_only=False)
         text = values.cast(pa.string()).fill_null("")
@@ -266,7 +244,7 @@ def _check_weight(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[_C
     bad = ~np.isfinite(num) | (num < 0)
     num = np.where(bad, 0.0, num)
     return pa.array(num, pa.float64()), [
-        _Check(spec.name, bad, _quoted("weight '", text, "' is not a finite number >= 0"),
+        Check(spec.name, bad, _quoted("weight '", text, "' is not a finite number >= 0"),
                "give a number >= 0, or leave the field empty for 1")
     ]
 
@@ -287,10 +265,21 @@ def _empty_as_null(arr: pa.Array) -> pa.Array:
 
 def _check_str(
     spec: ColumnSpec, values: pa.Array | pa.ChunkedArray
-) -> tuple[pa.Array | pa.ChunkedArray, list[_Check]]:
+) -> tuple[pa.Array | pa.ChunkedArray, list[Check]]:
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([_empty_as_null(c) for c in values.chunks], values.type), []
     return _empty_as_null(values), []
+
+
+#: The checker of each column kind: ``(column spec, values) -> (normalised values, checks)``
+#: (``type`` also takes the allowed types, bound per table).
+_CHECKERS: dict[str, Callable[..., tuple[pa.Array | pa.ChunkedArray, list[Check]]]] = {
+    "id": _check_id,
+    "type": _check_type,
+    "ts": _check_ts,
+    "weight": _check_weight,
+    "str": _check_str,
+}
 
 
 def _attributes_json(table: pa.Table, names: list[str]) -> pa.Array:
@@ -298,7 +287,7 @@ def _attributes_json(table: pa.Table, names: list[str]) -> pa.Array:
     import duckdb
 
     struct = pa.StructArray.from_arrays(
-        [_strings(table.column(n)) for n in names], names=names
+        [column_strings(table.column(n)) for n in names], names=names
     )
     con = duckdb.connect()
     try:
@@ -308,13 +297,6 @@ def _attributes_json(table: pa.Table, names: list[str]) -> pa.Array:
         ].combine_chunks()
     finally:
         con.close()
-
-
-def _record_text(raw: RawTable, rows: np.ndarray) -> pa.Array:
-    cols = [_strings(raw.table.column(c)).take(pa.array(rows)) for c in raw.header]
-    if not cols:
-        return pa.array([""] * len(rows), pa.string())
-    return pc.binary_join_element_wise(*cols, raw.delimiter if raw.kind == "csv" else ",")
 
 
 def validate_table(
@@ -347,128 +329,84 @@ def validate_table(
     InputError
         A required column is missing (in both modes), or a record is bad (``fail`` mode).
     """
-    if on_error not in ("fail", "skip"):
-        raise ValueError(f"on_error must be 'fail' or 'skip', not {on_error!r}")
-    path = str(raw.path)
+    check_on_error(on_error)
+    _require_columns(raw, spec)
+    columns, checks = _check_columns(raw, spec, interaction_types)
+    verdict = settle(checks, raw.records(), table=spec.name, on_error=on_error)
+    table, ignored = _normalised(raw, spec, columns, verdict)
+    report = TableReport(
+        spec.name, [str(raw.path)], read=raw.table.num_rows + len(raw.malformed),
+        loaded=table.num_rows, rejected=verdict.rejects.num_rows, ignored_columns=ignored,
+    )
+    return ValidatedTable(table, verdict.rejects, report)
+
+
+def _require_columns(raw: RawTable, spec: TableSpec) -> None:
+    """Raise if ``raw`` lacks a column ``spec`` requires (a file-level error, in both modes)."""
     missing = [c for c in spec.required if c not in raw.header]
-    if missing:
-        have = ", ".join(raw.header) or "nothing"
-        col = spec.column(missing[0])
-        what = f" ({col.help})" if col.help else ""
-        raise InputError(
-            path, 1 if raw.has_lines else None, None,
-            f"the {spec.name} table has no {missing[0]!r} column (columns found: {have})",
-            f"add a {missing[0]!r} column{what}; required: {', '.join(spec.required)}",
-            column_name=missing[0], row=None if raw.has_lines else 0,
-        )
-    n = raw.table.num_rows
-    columns: dict[str, pa.Array] = {}
-    checks: list[_Check] = []
+    if not missing:
+        return
+    have = ", ".join(raw.header) or "nothing"
+    col = spec.column(missing[0])
+    what = f" ({col.help})" if col.help else ""
+    raise InputError(
+        str(raw.path), 1 if raw.has_lines else None, None,
+        f"the {spec.name} table has no {missing[0]!r} column (columns found: {have})",
+        f"add a {missing[0]!r} column{what}; required: {', '.join(spec.required)}",
+        column_name=missing[0], row=None if raw.has_lines else 0,
+    )
+
+
+def _column_values(raw: RawTable, col: ColumnSpec) -> pa.Array | pa.ChunkedArray:
+    """The column ``col`` of ``raw`` as its checker takes it."""
+    values = raw.table.column(col.name)
+    if col.kind in ("id", "str") and _plain_strings(values):
+        return values  # checked chunk by chunk: copying 5M strings into one array costs ~50 MB each
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    return column_strings(values) if col.kind in ("id", "str", "type") else values
+
+
+def _check_columns(
+    raw: RawTable, spec: TableSpec, interaction_types: frozenset[str]
+) -> tuple[dict[str, pa.Array | pa.ChunkedArray], list[Check]]:
+    """Normalised values and checks of every column of ``spec`` that ``raw`` has."""
+    checkers = {**_CHECKERS, "type": partial(_check_type, known=interaction_types)}
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {}
+    checks: list[Check] = []
     for col in spec.columns:
-        if col.name not in raw.header:
-            continue
-        values = raw.table.column(col.name)
-        if col.kind in ("id", "str") and _plain_strings(values):
-            pass  # checked chunk by chunk: copying 5M strings into one array costs ~50 MB each
-        else:
-            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-            if col.kind in ("id", "str", "type"):
-                values = _strings(values)
-        if col.kind == "id":
-            out, found = _check_id(col, values)
-        elif col.kind == "type":
-            out, found = _check_type(col, values, interaction_types)
-        elif col.kind == "ts":
-            out, found = _check_ts(col, values)
-        elif col.kind == "weight":
-            out, found = _check_weight(col, values)
-        else:
-            out, found = _check_str(col, values)
-        columns[col.name] = out
-        checks += found
+        if col.name in raw.header:
+            columns[col.name], found = checkers[col.kind](col, _column_values(raw, col))
+            checks += found
+    return columns, checks
+
+
+def _normalised(
+    raw: RawTable, spec: TableSpec, columns: dict[str, pa.Array | pa.ChunkedArray],
+    verdict: Verdict,
+) -> tuple[pa.Table, list[str]]:
+    """The good records in normalised form, and the columns that were ignored."""
+    n = int(verdict.good.sum())
+    keep = None if verdict.all_good else pa.array(verdict.good)
+
+    def kept(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        return values if keep is None else values.filter(keep)
+
+    out = {c.name: kept(columns[c.name]) if c.name in columns else _absent(c, n)
+           for c in spec.columns}
     known = {c.name for c in spec.columns}
     extra = [c for c in raw.header if c not in known]
+    if not spec.keep_extra:
+        return pa.table(out), extra
+    out["attributes"] = (kept(_attributes_json(raw.table, extra)) if extra
+                         else pa.nulls(n, pa.string()))
+    return pa.table(out), []
 
-    bad = np.zeros(n, dtype=bool)
-    for check in checks:
-        bad |= check.bad
-    malformed = raw.malformed
-    report = TableReport(spec.name, [path], read=n + len(malformed))
 
-    if on_error == "fail" and (bad.any() or malformed):
-        candidates = []
-        if bad.any():
-            first = int(np.argmax(bad))
-            check = next(c for c in checks if c.bad[first])
-            reason = check.reasons(np.array([first]))[0]
-            line = int(raw.lines(np.array([first]))[0]) if raw.has_lines else None
-            candidates.append((line if line is not None else first, InputError(
-                path, line, raw.column_position(check.column), reason, check.fix,
-                column_name=check.column, row=None if raw.has_lines else first,
-            )))
-        if malformed:
-            line, _text, problem = malformed[0]
-            candidates.append((line, InputError(
-                path, line, 1, f"malformed record: {problem}",
-                f"give every record the header's {len(raw.header)} fields "
-                f"({', '.join(raw.header)}); quote values that hold the delimiter",
-            )))
-        raise min(candidates, key=lambda c: c[0])[1]
-
-    rejects = _empty_rejects()
-    if bad.any() or malformed:
-        parts = []
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            # the first failing check (in column order) of each rejected row gives its reason
-            first = np.argmax(np.vstack([c.bad[rows] for c in checks]), axis=0)
-            reasons = np.empty(len(rows), dtype=object)
-            positions = np.zeros(len(rows), dtype=np.int64)
-            for k, check in enumerate(checks):
-                mine = np.flatnonzero(first == k)
-                if len(mine):
-                    reasons[mine] = check.reasons(rows[mine])
-                    positions[mine] = raw.column_position(check.column) or 0
-            lines = raw.lines(rows)
-            parts.append(pa.table({
-                "table": pa.repeat(pa.scalar(spec.name, pa.string()), len(rows)),
-                "file": pa.repeat(pa.scalar(path, pa.string()), len(rows)),
-                "line": pa.array(lines, pa.int64()),
-                "column": pa.array(positions, pa.int64()),
-                "reason": pa.array(reasons.tolist(), pa.string()),
-                "record": _record_text(raw, rows),
-            }))
-        if malformed:
-            parts.append(pa.table({
-                "table": pa.array([spec.name] * len(malformed), pa.string()),
-                "file": pa.array([path] * len(malformed), pa.string()),
-                "line": pa.array([m[0] for m in malformed], pa.int64()),
-                "column": pa.array([1] * len(malformed), pa.int64()),
-                "reason": pa.array([f"malformed record: {m[2]}" for m in malformed], pa.string()),
-                "record": pa.array([m[1] for m in malformed], pa.string()),
-            }))
-        rejects = pa.concat_tables(parts)
-    keep = pa.array(~bad)
-    out_cols = {}
-    for col in spec.columns:
-        if col.name in columns:
-            out_cols[col.name] = columns[col.name].filter(keep) if bad.any() else columns[col.name]
-        elif col.kind == "weight":
-            out_cols[col.name] = pa.array(np.ones(int((~bad).sum())), pa.float64())
-        else:
-            out_cols[col.name] = pa.nulls(int((~bad).sum()), _ARROW_TYPES[col.kind])
-    if spec.keep_extra:
-        if extra:
-            attrs = _attributes_json(raw.table, extra)
-            out_cols["attributes"] = attrs.filter(keep) if bad.any() else attrs
-        else:
-            out_cols["attributes"] = pa.nulls(int((~bad).sum()), pa.string())
-    else:
-        report.ignored_columns = extra
-    table = pa.table(out_cols)
-    report.loaded = table.num_rows
-    report.rejected = rejects.num_rows
-    return ValidatedTable(table, rejects, report)
+def _absent(col: ColumnSpec, n: int) -> pa.Array:
+    """An ``n``-row column for ``col`` when the file lacks it (weights default to 1)."""
+    if col.kind == "weight":
+        return pa.array(np.ones(n), pa.float64())
+    return pa.nulls(n, _ARROW_TYPES[col.kind])
 
 
 _ARROW_TYPES = {
@@ -478,17 +416,6 @@ _ARROW_TYPES = {
     "ts": pa.timestamp("us"),
     "weight": pa.float64(),
 }
-
-
-def _empty_rejects() -> pa.Table:
-    return pa.table({
-        "table": pa.array([], pa.string()),
-        "file": pa.array([], pa.string()),
-        "line": pa.array([], pa.int64()),
-        "column": pa.array([], pa.int64()),
-        "reason": pa.array([], pa.string()),
-        "record": pa.array([], pa.string()),
-    })
 
 
 def empty_table(spec: TableSpec) -> pa.Table:
