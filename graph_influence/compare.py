@@ -37,7 +37,7 @@ def compare_runs(store: Store, run_a: int | None = None, run_b: int | None = Non
         ``risers`` and ``fallers`` (id, rank and score in each run, rank change), ``new`` and
         ``vanished`` (counts and example ids).
     """
-    runs = [r.run_id for r in store.runs()]
+    runs = store.run_ids()
     if run_a is None and run_b is None:
         if len(runs) < 2:
             raise StoreNotReadyError(
@@ -47,8 +47,9 @@ def compare_runs(store: Store, run_a: int | None = None, run_b: int | None = Non
     elif run_b is None:
         run_b = runs[-1] if runs else None
     for rid in (run_a, run_b):
-        if rid not in runs:
+        if rid is None:
             raise StoreNotReadyError(f"no run {rid} in {store.url} — see graph-influence info")
+        store.resolve_run_id(rid)  # raises "no run N in URL — see graph-influence info"
     a = store.scores(run_id=run_a)[["id", "influence", "score", "rank"]]
     b = store.scores(run_id=run_b)[["id", "influence", "score", "rank"]]
     both = a.merge(b, on="id", suffixes=("_a", "_b"))

@@ -8,11 +8,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from graph_influence.errors import GraphInfluenceError
+from graph_influence.formatting import EXPORT_FORMATS
 from graph_influence.stores import Store
 
 __all__ = ["EXPORT_FORMATS", "export_scores"]
-
-EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json", "jsonl")
 
 
 def export_scores(
@@ -20,6 +19,10 @@ def export_scores(
 ) -> int:
     """Write one row per user (``id, influence, score, rank``, then ``community`` and one
     ``topic:<name>`` score column per topic when the run has them) ordered by rank.
+
+    A store that keeps topic scores and memberships of the latest run only
+    (``store.capabilities.results_of_every_run`` False) exports an older run's overall
+    results without those columns.
 
     Parameters
     ----------
@@ -42,9 +45,11 @@ def export_scores(
         raise GraphInfluenceError(
             f"cannot export as {fmt!r} — use --format {'|'.join(EXPORT_FORMATS)}"
         )
+    run_id = store.resolve_run_id(run_id)
     table = _string_ids(store.scores_arrow(run_id=run_id))
-    extras = _string_ids(store.user_extras(run_id=run_id))
-    if extras.num_columns > 1:  # community and topic scores, when the run has them
+    extras = _string_ids(store.user_extras(run_id=run_id)) if store.has_run_results(
+        run_id) else None
+    if extras is not None and extras.num_columns > 1:  # community and topic scores
         joined = table.join(extras, "id", join_type="left outer")
         table = joined.sort_by([("rank", "ascending"), ("id", "ascending")])
     try:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
-from graph_influence.errors import StoreNotReadyError
 from graph_influence.stores import Store
 
 __all__ = ["write_report"]
@@ -70,23 +69,17 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
     Path
         ``out``.
     """
-    from graph_influence.topic_signals import normalize_topic
+    from graph_influence.topic_names import normalize_topic
 
+    run = store.run(run_id)  # raises "no analysis yet" / "no run N" as every query does
     runs = store.runs()
-    if not runs:
-        raise StoreNotReadyError(f"no analysis in {store.url} yet — run: graph-influence analyze")
-    by_id = {r.run_id: r for r in runs}
-    if run_id is None:
-        run = runs[-1]
-    elif run_id in by_id:
-        run = by_id[run_id]
-    else:
-        raise StoreNotReadyError(f"no run {run_id} in {store.url} — see graph-influence info")
     rid = run.run_id
     has_topics = bool(run.extras.get("n_topics"))
+    # Some stores keep topic scores and memberships of the latest run only: ask, don't catch.
+    kept = store.has_run_results(rid)
     if topics:
         wanted = list(dict.fromkeys(normalize_topic(t) for t in topics))
-    elif has_topics:
+    elif has_topics and kept:
         wanted = store.topic_names(run_id=rid)[:DEFAULT_TOPICS]
     else:
         wanted = []
@@ -94,11 +87,10 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
     topic_tables = [(t, store.top_topic(t, TOPIC_K, run_id=rid)) for t in wanted]
     scores = store.scores(run_id=rid)
     board = store.top(LEADERBOARD_K, run_id=rid)
-    topic_summary = store.topics_summary(run_id=rid) if has_topics else None
-    try:
+    topic_summary = store.topics_summary(run_id=rid) if has_topics and kept else None
+    modularity, comms = None, None
+    if run.extras.get("modularity") is not None:  # the run has communities
         modularity, comms = store.communities_summary(run_id=rid)
-    except StoreNotReadyError:
-        modularity, comms = None, None
     others = [r.run_id for r in runs if r.run_id != rid]
     comparison = None
     if others:
@@ -119,9 +111,9 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
         _summary(store, run, len(runs)),
         _distribution(scores, run),
         _leaderboard(board),
-        _topics(topic_tables, topic_summary, has_topics),
+        _topics(topic_tables, topic_summary, has_topics, kept),
         _communities(modularity, comms),
-        _community_graph(store, run, comms),
+        _community_graph(store, run, comms, kept),
         _run_section(run),
     ]
     if comparison is not None:
@@ -223,9 +215,13 @@ def _leaderboard(board) -> str:
             + "</section>")
 
 
-def _topics(topic_tables, summary, has_topics: bool) -> str:
+def _topics(topic_tables, summary, has_topics: bool, kept: bool = True) -> str:
     out = ['<section id="topics"><h2>Topic leaders</h2>']
-    if not topic_tables:
+    if not topic_tables and has_topics and not kept:
+        out.append('<p class="note">This store keeps topic scores of the latest run only; '
+                   "report on the latest run (or use an embedded store) to see this run's "
+                   "topic leaders.</p>")
+    elif not topic_tables:
         out.append('<p class="note">This run has no topics'
                    + ("" if has_topics else " (analysed with --no-topics or none found)")
                    + ".</p>")
@@ -269,10 +265,13 @@ def _communities(modularity, comms) -> str:
     return "".join(out)
 
 
-def _community_graph(store: Store, run, comms) -> str:
+def _community_graph(store: Store, run, comms, kept: bool = True) -> str:
     head = '<section id="community-graph"><h2>The largest communities</h2>'
     if comms is None or len(comms) == 0:
         return head + '<p class="note">No communities in this run.</p></section>'
+    if not kept:
+        return head + ('<p class="note">This store keeps community memberships of the latest '
+                       "run only, so this run's members cannot be drawn.</p></section>")
     import networkx as nx
     import numpy as np
 

@@ -1,11 +1,14 @@
 """One conformance suite over every store: the embedded DuckDB file and a real Neo4j server.
 
 Each test taking ``any_store`` runs once per backend; the cross-store tests load the same
-snapshot into both and compare counts, influence (1e-9) and rankings.
+snapshot into both and compare counts, influence (1e-9) and rankings. Where backends differ,
+the test reads ``store.capabilities`` and checks the documented behaviour of each side (the
+clear error where a capability is missing), instead of skipping.
 """
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 
 import numpy as np
@@ -15,11 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from graph_influence.analysis import AnalysisParams, analyze
-from graph_influence.errors import InputError, StoreNotReadyError
+from graph_influence.errors import InputError, StoreError, StoreNotReadyError
 from graph_influence.exporting import export_scores
 from graph_influence.loading import load_snapshot
 from graph_influence.sample_data import sample_path
-from graph_influence.stores import DuckDBStore
+from graph_influence.stores import DuckDBStore, Store, StoreCapabilities, backend_classes
+from graph_influence.stores.common import decay_weight
 
 from .conftest import write_snapshot
 
@@ -174,6 +178,7 @@ def _both(tmp_path, neo4j_store, snapshot, **load_kwargs):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["sample", "higgs-slice"])
 def test_duckdb_and_neo4j_agree(tmp_path, neo4j_store, which):
     if which == "sample":
@@ -215,3 +220,350 @@ def test_duckdb_and_neo4j_agree(tmp_path, neo4j_store, which):
         assert d_comm["size"].tolist() == n_comm["size"].tolist()
         assert d_comm["top_members"].tolist() == n_comm["top_members"].tolist()
         assert d_comm["top_topics"].tolist() == n_comm["top_topics"].tolist()
+
+
+# -- the contract: every backend implements every member ------------------------------------
+def _contract_abstract() -> list[str]:
+    return sorted(Store.__abstractmethods__)
+
+
+def test_the_contract_is_complete_and_documented():
+    members = [n for n in dir(Store) if not n.startswith("_")]
+    for name in members:
+        attr = inspect.getattr_static(Store, name)
+        if name in ("backend", "capabilities"):
+            continue
+        doc = (attr.fget if isinstance(attr, property) else getattr(Store, name)).__doc__
+        assert doc and doc.strip(), f"Store.{name} has no docstring"
+    assert {"top_rows", "top_topic_rows", "topics_rows", "communities_rows", "scores_arrow",
+            "graph_view", "write_run", "write_snapshot", "runs"} <= Store.__abstractmethods__
+
+
+def _defined_by(cls, name: str):
+    """The class in ``cls``'s MRO (below Store) that defines ``name``, or None."""
+    for klass in cls.__mro__:
+        if klass is Store:
+            return None
+        if name in vars(klass):
+            return klass
+    return None
+
+
+def _params(func) -> list[tuple[str, object]]:
+    return [(p.name, p.kind) for p in inspect.signature(func).parameters.values()]
+
+
+@pytest.mark.parametrize("name", sorted(backend_classes()))
+def test_every_backend_implements_every_member_of_the_contract(name):
+    cls = backend_classes()[name]
+    assert issubclass(cls, Store) and not inspect.isabstract(cls), cls.__abstractmethods__
+    assert cls.backend == name
+    assert isinstance(cls.capabilities, StoreCapabilities)
+    for member in _contract_abstract():
+        owner = _defined_by(cls, member)
+        assert owner is not None, f"{cls.__name__} does not implement {member}"
+        contract, mine = inspect.getattr_static(Store, member), inspect.getattr_static(
+            owner, member)
+        if isinstance(contract, property):
+            assert isinstance(mine, property), member
+            continue
+        assert _params(getattr(cls, member)) == _params(getattr(Store, member)), member
+    # members a backend may override keep the contract's signature too
+    for member in ("run_ids", "recover_interrupted_loads", "resolve_run_id", "info"):
+        if _defined_by(cls, member) is not None:
+            assert _params(getattr(cls, member)) == _params(getattr(Store, member)), member
+
+
+def test_the_contract_covers_every_member_the_pipeline_uses():
+    """Every ``store.X`` / ``st.X`` in the library, the CLI and bench/ is a member of Store."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*(root / "graph_influence").glob("*.py"), *(root / "graph_influence" / "cli").glob(
+        "*.py"), *(root / "bench").glob("*.py")]
+    not_a_store = {"suffix", "unlink", "exists", "parent", "name"}  # `store` as a Path (demo)
+    missing = set()
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in ("store", "st") and node.attr not in not_a_store
+                    and not hasattr(Store, node.attr)):
+                missing.add(f"{path.relative_to(root)}: {node.value.id}.{node.attr}")
+    assert not missing, f"members used but not in the Store contract: {sorted(missing)}"
+
+
+def test_open_store_dispatches_through_the_registry(tmp_path):
+    from graph_influence.stores import backends, open_store, register_backend
+
+    opened = []
+
+    def factory(url, *, read_only=False):
+        opened.append((url, read_only))
+        return DuckDBStore(tmp_path / "third.duckdb")
+
+    register_backend("third", factory, schemes=["third://"], suffixes=[".third"])
+    try:
+        with open_store("third://somewhere", read_only=True) as st:
+            assert st.backend == "duckdb"
+        with open_store(tmp_path / "x.THIRD"):
+            pass
+        assert opened == [("third://somewhere", True), (str(tmp_path / "x.THIRD"), False)]
+        with pytest.raises(StoreError, match=r"must end in \.duckdb or \.third"):
+            open_store(tmp_path / "x.db")
+        with pytest.raises(ValueError, match="already names backend 'duckdb'"):
+            register_backend("fourth", factory, suffixes=[".duckdb"])
+    finally:
+        from graph_influence.stores import _REGISTRY
+
+        _REGISTRY.pop("third", None)
+    assert [b.name for b in backends()] == ["duckdb", "neo4j"]
+
+
+# -- shared helpers: the decay formula ------------------------------------------------------
+def test_both_stores_decay_as_the_reference_formula(any_store, tmp_path):
+    day = 86400
+    as_of = datetime(1970, 1, 11)
+    age_days = {"b": 0, "c": 1, "d": 2, "e": None}  # a -> x, one event each, weight 1
+    lines = "".join(f"a,{dst},like,{'' if age is None else (10 - age) * day}\n"
+                    for dst, age in age_days.items())
+    load_snapshot(any_store, write_snapshot(tmp_path / "s", interactions=(
+        "src,dst,type,ts\n" + lines)), progress=False)
+    ages = np.array([np.nan if a is None else a * day for a in age_days.values()], float)
+    for half_life in (day, None):
+        view = any_store.graph_view(as_of=as_of, half_life_seconds=half_life)
+        got = {view.ids[t]: w for t, w in zip(view.inter_dst, view.inter_decayed, strict=True)}
+        expected = decay_weight(ages, half_life)
+        np.testing.assert_allclose([got[d] for d in age_days], expected, rtol=1e-12, atol=0)
+    assert decay_weight(ages, day).tolist() == pytest.approx([1.0, 0.5, 0.25, 1.0], abs=1e-15)
+    assert decay_weight(ages, None).tolist() == [1.0] * 4
+
+
+# -- capabilities: the gaps are declared and give a clear error -----------------------------
+TOPIC_SNAPSHOT = {
+    "users": "id,name,topics\na,A,cooking\nb,B,cooking;chess\nc,C,chess\nd,D,\n",
+    "follows": "src,dst\nb,a\nc,a\nd,a\na,b\nc,b\nd,c\n",
+    "interactions": "src,dst,type,ts,topics\nb,a,retweet,100,cooking\nc,b,like,200,chess\n"
+                    "d,c,reply,300,chess\n",
+}
+
+
+def _two_runs(store, tmp_path):
+    load_snapshot(store, write_snapshot(tmp_path / "t", **TOPIC_SNAPSHOT), progress=False)
+    first = analyze(store, AnalysisParams(min_topic_users=1), progress=False)
+    second = analyze(store, AnalysisParams(min_topic_users=1, follow_weight=3.0),
+                     progress=False)
+    return first, second
+
+
+def test_older_runs_results_where_the_backend_keeps_them(any_store, tmp_path):
+    first, second = _two_runs(any_store, tmp_path)
+    rid = first.run_id
+    assert any_store.has_run_results(second.run_id)
+    # kept by every backend, for every run
+    assert any_store.top(4, run_id=rid)["id"].tolist() == first.top(4)["id"].tolist()
+    assert any_store.scores(run_id=rid)["rank"].tolist() == first.scores["rank"].tolist()
+    modularity, comms = any_store.communities_summary(run_id=rid)
+    assert modularity == pytest.approx(first.run.extras["modularity"])
+    assert any_store.topic_names(run_id=rid) == first.topics.names
+    older = [
+        lambda: any_store.top_topic("cooking", 5, run_id=rid),
+        lambda: any_store.topics_summary(run_id=rid),
+        lambda: any_store.user_extras(run_id=rid),
+        lambda: any_store.membership_table(run_id=rid),
+        lambda: any_store.topic_scores_table(run_id=rid),
+    ]
+    if any_store.capabilities.results_of_every_run:
+        assert any_store.has_run_results(rid)
+        board = any_store.top_topic("cooking", 5, run_id=rid)
+        k = first.topics.names.index("cooking")
+        best = first.ids[int(np.argmax(first.topics.influence[:, k]))]
+        assert board["id"].iloc[0] == best
+        np.testing.assert_allclose(board["topic_influence"].iloc[0],
+                                   first.topics.influence[:, k].max(), rtol=1e-12)
+        assert any_store.topics_summary(run_id=rid)["topic"].tolist() == first.topics.names
+        extras = any_store.user_extras(run_id=rid)
+        assert "community" in extras.column_names and "topic:cooking" in extras.column_names
+    else:
+        assert not any_store.has_run_results(rid)
+        for query in older:
+            with pytest.raises(StoreNotReadyError, match="of the latest run only"):
+                query()
+    # export of the older run works either way; topic columns only where they are kept
+    assert export_scores(any_store, tmp_path / "old.parquet", run_id=rid) == 4
+    columns = pq.read_table(tmp_path / "old.parquet").column_names
+    assert columns[:4] == ["id", "influence", "score", "rank"]
+    assert ("topic:cooking" in columns) == any_store.capabilities.results_of_every_run
+    # and so does the report, which asks has_run_results instead of catching errors
+    from graph_influence.report import write_report
+
+    html = write_report(any_store, tmp_path / "old.html", run_id=rid).read_text("utf-8")
+    assert ("keeps topic scores of the latest run only" in html) != (
+        any_store.capabilities.results_of_every_run)
+
+
+def test_an_interrupted_load_as_the_capabilities_say(any_store, snapshot_dir, tmp_path):
+    from graph_influence.loaders import read_snapshot
+
+    load_snapshot(any_store, snapshot_dir, progress=False)
+    before = (any_store.counts(), any_store.loads())
+    snap = read_snapshot(write_snapshot(tmp_path / "more", follows="src,dst\nm,n\n",
+                                        interactions="src,dst,type\nm,n,like\n"))
+
+    def interrupt(stage: str) -> None:
+        if stage == "store: posts":  # users and follows are written by then in both stores
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        any_store.write_snapshot(snap, stage=interrupt)
+    if any_store.capabilities.atomic_loads:
+        assert (any_store.counts(), any_store.loads()) == before
+        assert any_store.recover_interrupted_loads() == []
+    else:
+        running = any_store.loads()[-1]
+        assert running["status"] == "running"
+        assert any_store.counts() != before[0], "rows of the unfinished load are there"
+        assert any_store.recover_interrupted_loads() == [running["load_id"]]
+        assert (any_store.counts(), any_store.loads()) == before
+    any_store.write_snapshot(read_snapshot(tmp_path / "more"))
+    assert any_store.counts()["users"] == before[0]["users"] + 2
+
+
+# -- every query, on every backend: columns, dtypes, order ----------------------------------
+TOP_COLUMNS = {"rank": "int64", "score": "float64", "influence": "float64"}
+
+
+def _dtypes(frame, columns) -> dict:
+    return {c: str(frame[c].dtype) for c in columns}
+
+
+def test_queries_have_the_same_shape_on_every_backend(any_store, tmp_path):
+    from graph_influence.stores.base import (
+        COMMUNITIES_DTYPES,
+        TOP_DTYPES,
+        TOP_TOPIC_DTYPES,
+        TOPICS_DTYPES,
+    )
+
+    with pytest.raises(StoreNotReadyError, match=r"no analysis in .* yet — run: graph-influence"):
+        any_store.resolve_run_id()
+    first, second = _two_runs(any_store, tmp_path)
+    assert any_store.run_ids() == [first.run_id, second.run_id]
+    assert any_store.run().run_id == second.run_id == any_store.resolve_run_id()
+    with pytest.raises(StoreNotReadyError, match=r"no run 99 in .* — see graph-influence info"):
+        any_store.run(99)
+    with pytest.raises(StoreNotReadyError, match="no run 99"):
+        any_store.top(3, run_id=99)
+    runs = any_store.runs()
+    assert runs[-1].extras == second.run.extras and runs[0].params == first.run.params
+
+    top = any_store.top(3)
+    assert list(top.columns) == ["rank", "id", "score", "influence", "name"]
+    assert _dtypes(top, TOP_DTYPES) == TOP_DTYPES
+    assert top["id"].tolist() == second.top(3)["id"].tolist()
+    assert top.to_dict(orient="records") == any_store.top_rows(3).records()
+
+    topic = second.topics.names[0]
+    board = any_store.top_topic(topic, 10)
+    assert list(board.columns) == ["rank", "id", "score", "topic_influence", "influence",
+                                   "score_overall", "name"]
+    assert _dtypes(board, TOP_TOPIC_DTYPES) == TOP_TOPIC_DTYPES
+    assert board.sort_values(["rank", "id"]).index.tolist() == list(range(len(board)))
+    assert any_store.top_topic_rows(topic, 10).column("id") == board["id"].tolist()
+    with pytest.raises(StoreNotReadyError, match="closest known topics: cooking"):
+        any_store.top_topic("cookin", 3)
+
+    summary = any_store.topics_summary(top=2)
+    assert list(summary.columns) == ["topic", "users", "iterations", "top_influencers"]
+    assert _dtypes(summary, TOPICS_DTYPES) == TOPICS_DTYPES
+    assert summary["topic"].tolist() == second.topics.names == any_store.topic_names()
+    assert all(isinstance(v, list) and len(v) <= 2 for v in summary["top_influencers"])
+    assert summary["top_influencers"].iloc[0][0] == any_store.top_topic(topic, 1)["id"].iloc[0]
+
+    modularity, comms = any_store.communities_summary()
+    assert modularity == pytest.approx(second.run.extras["modularity"], abs=1e-12)
+    assert list(comms.columns) == ["community", "size", "modularity_contribution",
+                                   "top_topics", "top_members"]
+    assert _dtypes(comms, COMMUNITIES_DTYPES) == COMMUNITIES_DTYPES
+    assert comms["size"].sum() == 4 and comms["community"].tolist() == list(range(len(comms)))
+    assert all(isinstance(v, list) for v in comms["top_members"])
+    assert any_store.communities_rows()[1].records() == comms.to_dict(orient="records")
+    assert any_store.communities_rows(limit=1)[1].records() == comms.head(1).to_dict(
+        orient="records")
+
+    arrow = any_store.scores_arrow()
+    assert arrow.schema.names == ["id", "influence", "score", "rank"]
+    assert [str(t) for t in arrow.schema.types] == ["string", "double", "double", "int64"]
+    scores = any_store.scores()
+    assert scores["id"].tolist() == second.scores["id"].tolist()
+    np.testing.assert_allclose(scores["influence"], second.scores["influence"], atol=1e-15)
+
+    extras = any_store.user_extras()
+    assert extras.column_names == ["id", "community"] + [
+        f"topic:{t}" for t in second.topics.names]
+    assert sorted(extras.column("id").to_pylist()) == sorted(scores["id"])
+    membership = dict(zip(second.ids, second.communities.membership, strict=True))
+    got = dict(zip(extras.column("id").to_pylist(), extras.column("community").to_pylist(),
+                   strict=True))
+    assert got == membership
+
+    info = any_store.info()
+    assert set(info) == {"store", "backend", "counts", "time_range", "loads", "runs",
+                         "last_run"}
+    assert (info["store"], info["backend"], info["runs"]) == (
+        any_store.url, any_store.backend, 2)
+    assert info["last_run"].run_id == second.run_id
+    assert info["counts"] == any_store.counts()
+
+    assert export_scores(any_store, tmp_path / "all.parquet") == 4
+    exported = pq.read_table(tmp_path / "all.parquet")
+    assert exported.column_names == ["id", "influence", "score", "rank", "community"] + [
+        f"topic:{t}" for t in second.topics.names]
+    assert exported.column("id").to_pylist() == second.scores["id"].tolist()
+
+
+def test_a_run_without_communities_or_topics(any_store, snapshot_dir, tmp_path):
+    load_snapshot(any_store, snapshot_dir, progress=False)
+    analyze(any_store, AnalysisParams(communities=False, topics=False), progress=False)
+    assert any_store.run().extras["modularity"] is None
+    with pytest.raises(StoreNotReadyError, match="has no communities"):
+        any_store.communities_summary()
+    with pytest.raises(StoreNotReadyError, match="has no topics"):
+        any_store.top_topic("python", 3)
+    assert any_store.topic_names() == [] and len(any_store.topics_summary()) == 0
+    assert any_store.user_extras().column_names == ["id"]
+    assert export_scores(any_store, tmp_path / "plain.csv") == 4
+    assert pd.read_csv(tmp_path / "plain.csv").columns.tolist() == [
+        "id", "influence", "score", "rank"]
+
+
+# -- light queries: no numpy, pandas, pyarrow... in a fresh process -------------------------
+HEAVY = ("numpy", "pandas", "scipy", "numba", "pyarrow", "neo4j", "networkx", "igraph")
+
+
+def test_light_queries_import_nothing_heavy(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "light.duckdb"
+    with DuckDBStore(path) as st:
+        load_snapshot(st, write_snapshot(tmp_path / "t", **TOPIC_SNAPSHOT), progress=False)
+        analyze(st, AnalysisParams(min_topic_users=1), progress=False)
+    code = f"""
+import json, sys
+from graph_influence.stores import open_store
+with open_store({str(path)!r}, read_only=True) as st:
+    out = [st.top_rows(3).records(), st.top_topic_rows("cooking", 3).rows,
+           st.topics_rows().rows, st.communities_rows()[0], st.info()["runs"],
+           st.runs()[-1].run_id, st.counts(), len(st.loads()), st.time_range()[1] is not None,
+           st.topic_names(), st.run_ids(), st.has_run_results()]
+heavy = [m for m in {HEAVY!r} if m in sys.modules]
+print(json.dumps({{"heavy": heavy, "top": out[0][0]["id"], "runs": out[4]}}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["heavy"] == [], f"the light path imported {result['heavy']}"
+    assert result["runs"] == 1

@@ -1,25 +1,59 @@
-"""The store protocol: what every backend (embedded DuckDB, Neo4j) offers the pipeline."""
+"""The store contract: what every backend (embedded DuckDB, Neo4j, ...) offers the pipeline.
+
+:class:`Store` is an abstract base class. Its abstract members are what a backend implements
+(loading, the graph view, writing a run, and the light row queries); everything built on top of
+them is implemented here once: run resolution, ``info``, topic checks, the DataFrame queries
+(``top``, ``top_topic``, ``topics_summary``, ``communities_summary``), ``scores`` and the
+``user_extras`` join. What differs between backends is declared, not discovered: each backend
+class has a :class:`StoreCapabilities` as ``capabilities``.
+
+This module is light: it imports nothing heavier than the standard library at import time, so
+that ``graph-influence top`` starts fast. numpy, pandas and pyarrow are imported inside the
+members that need them; annotations name them under ``TYPE_CHECKING`` only.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Self
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
+from graph_influence.errors import StoreNotReadyError
 
-from graph_influence.graph_view import GraphView
-from graph_influence.loaders.snapshot import Snapshot
-from graph_influence.loaders.validate import TableReport
-from graph_influence.results import CommunityResults, TopicResults
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
 
-__all__ = ["STAGE", "LoadSummary", "RunRecord", "Store", "check_topic", "store_info"]
+    from graph_influence.graph_view import GraphView
+    from graph_influence.loaders.snapshot import Snapshot
+    from graph_influence.loaders.validate import TableReport
+    from graph_influence.results import CommunityResults, TopicResults
+
+__all__ = [
+    "STAGE",
+    "LoadSummary",
+    "Rows",
+    "RunRecord",
+    "Store",
+    "StoreCapabilities",
+    "check_topic",
+    "store_info",
+]
 
 #: A progress callback: called with a short description of the stage starting now.
 STAGE = Callable[[str], None]
+
+#: Column dtypes of the DataFrame queries (string columns are left to pandas' inference).
+TOP_DTYPES = {"rank": "int64", "score": "float64", "influence": "float64"}
+TOP_TOPIC_DTYPES = {"rank": "int64", "score": "float64", "topic_influence": "float64",
+                    "influence": "float64", "score_overall": "float64"}
+TOPICS_DTYPES = {"users": "int64", "iterations": "int32", "top_influencers": "object"}
+COMMUNITIES_DTYPES = {"community": "int32", "size": "int64",
+                      "modularity_contribution": "float64", "top_topics": "object",
+                      "top_members": "object"}
 
 
 @dataclass
@@ -55,19 +89,93 @@ class RunRecord:
     created_at: datetime | None = None
 
 
+@dataclass
+class Rows:
+    """A small query result in plain Python: column names and row tuples.
+
+    What the light queries return (no numpy, pandas or pyarrow needed to build or read it).
+
+    Attributes
+    ----------
+    columns : list of str
+    rows : list of tuple
+        One tuple per row, values in ``columns`` order (Python ints, floats, strings, lists,
+        datetimes, None).
+
+    Examples
+    --------
+    >>> r = Rows(["rank", "id"], [(1, "a"), (2, "b")])
+    >>> r.records()
+    [{'rank': 1, 'id': 'a'}, {'rank': 2, 'id': 'b'}]
+    >>> len(r), r.column("id")
+    (2, ['a', 'b'])
+    """
+
+    columns: list[str]
+    rows: list[tuple]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def records(self) -> list[dict]:
+        """One ``{column: value}`` dict per row."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def column(self, name: str) -> list:
+        """The values of one column, in row order."""
+        i = self.columns.index(name)
+        return [row[i] for row in self.rows]
+
+    def to_pandas(self, dtypes: dict[str, str] | None = None) -> pd.DataFrame:
+        """The rows as a DataFrame (imports pandas).
+
+        Parameters
+        ----------
+        dtypes : dict, optional
+            Column -> dtype for the columns whose dtype must not depend on the values (an
+            empty result, Python ints). Other columns are inferred by pandas.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns in ``columns`` order, one row per tuple.
+        """
+        import pandas as pd
+
+        dtypes = dtypes or {}
+        values = list(zip(*self.rows, strict=True)) if self.rows else [()] * len(self.columns)
+        return pd.DataFrame({
+            name: pd.Series(list(col), dtype=dtypes.get(name))
+            for name, col in zip(self.columns, values, strict=True)
+        })
+
+
+@dataclass(frozen=True)
+class StoreCapabilities:
+    """What a backend can do, where backends differ. Call sites check these, never exceptions.
+
+    Attributes
+    ----------
+    results_of_every_run : bool
+        Topic scores, topic summaries, affinities and community memberships are readable for
+        every run. When False they are kept for the latest run only (overall scores, run
+        records and community summaries are kept for every run by every backend), and the
+        queries raise :class:`~graph_influence.errors.StoreNotReadyError` for older runs;
+        :meth:`Store.has_run_results` says beforehand.
+    atomic_loads : bool
+        A load lands whole or not at all (one transaction). When False a load interrupted
+        midway leaves a ``running`` entry in :meth:`Store.loads` and its rows in place until
+        :meth:`Store.recover_interrupted_loads` rolls it back (every load and analysis does
+        that first).
+    """
+
+    results_of_every_run: bool = True
+    atomic_loads: bool = True
+
+
 def store_info(store: Store) -> dict:
-    """What ``graph-influence info`` shows: counts, time range, loads and the last run."""
-    runs = store.runs()
-    lo, hi = store.time_range()
-    return {
-        "store": store.url,
-        "backend": store.backend,
-        "counts": store.counts(),
-        "time_range": [lo, hi],
-        "loads": store.loads(),
-        "runs": len(runs),
-        "last_run": runs[-1] if runs else None,
-    }
+    """What ``graph-influence info`` shows (see :meth:`Store.info`)."""
+    return store.info()
 
 
 def check_topic(topic: str, known: list[str]) -> None:
@@ -75,8 +183,6 @@ def check_topic(topic: str, known: list[str]) -> None:
     if topic in known:
         return
     import difflib
-
-    from graph_influence.errors import StoreNotReadyError
 
     if not known:
         raise StoreNotReadyError(
@@ -92,6 +198,8 @@ def check_topic(topic: str, known: list[str]) -> None:
 
 def _extras_table(members: pd.DataFrame, long: pd.DataFrame, names: list[str]) -> pa.Table:
     """Join communities and pivot topic scores into one row per user id."""
+    import pyarrow as pa
+
     wide = long.pivot_table(index="id", columns="name", values="score", aggfunc="first")
     wide = wide.reindex(columns=names)
     wide.columns = [f"topic:{c}" for c in wide.columns]
@@ -104,36 +212,165 @@ def _extras_table(members: pd.DataFrame, long: pd.DataFrame, names: list[str]) -
                             table.column("id").cast(pa.string()))
 
 
-@runtime_checkable
-class Store(Protocol):
-    """A place snapshots are loaded into and results are kept.
+class Store(ABC):
+    """A place snapshots are loaded into and results are kept: the backend contract.
 
-    Implementations: :class:`~graph_influence.stores.duckdb_store.DuckDBStore`.
+    Subclasses set the class attributes ``backend`` (a short name, e.g. ``"duckdb"``) and
+    ``capabilities``, implement every abstract member, and register themselves with
+    :func:`graph_influence.stores.register_backend` so that :func:`~graph_influence.stores.
+    open_store` finds them by URL. Implementations:
+    :class:`~graph_influence.stores.duckdb_store.DuckDBStore`,
+    :class:`~graph_influence.stores.neo4j_store.Neo4jStore`.
+
+    Conventions: a ``run_id`` of ``None`` means the latest run; lists of users are ordered by
+    rank, then id; ids are strings; timestamps are naive UTC datetimes.
     """
 
+    #: The backend's short name (``"duckdb"``, ``"neo4j"``), shown by ``info``.
     backend: str
+    #: What the backend can do where backends differ.
+    capabilities: StoreCapabilities = StoreCapabilities()
+
+    # -- opening and closing -------------------------------------------------------------
+    @classmethod
+    @abstractmethod
+    def from_url(cls, url: str, *, read_only: bool = False) -> Self:
+        """Open the store a URL names (what :func:`~graph_influence.stores.open_store` calls).
+
+        Parameters
+        ----------
+        url : str
+            The URL as given (scheme included, if any).
+        read_only : bool, optional
+            Open for queries only; a backend may ignore it.
+
+        Returns
+        -------
+        Store
+        """
 
     @property
-    def url(self) -> str: ...
+    @abstractmethod
+    def url(self) -> str:
+        """The store's URL, as ``open_store`` accepts it (never with credentials)."""
 
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection (the store is unusable afterwards)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- loading -------------------------------------------------------------------------
+    @abstractmethod
     def write_snapshot(
         self, snapshot: Snapshot, *, stage: STAGE | None = None, consume: bool = False
     ) -> LoadSummary:
-        """Add a validated snapshot atomically; rows already present are not duplicated.
+        """Merge a validated snapshot; rows already present are not duplicated.
 
-        With ``consume=True`` the store may empty ``snapshot.tables`` after the write, so the
-        caller's snapshot no longer keeps the rows in memory.
+        Parameters
+        ----------
+        snapshot : Snapshot
+            From :func:`graph_influence.loaders.read_snapshot`.
+        stage : callable, optional
+            Called with the name of each stage as it starts (progress display).
+        consume : bool, optional
+            The store may empty ``snapshot.tables`` after the write, so that the caller's
+            snapshot no longer keeps the rows in memory.
+
+        Returns
+        -------
+        LoadSummary
+            The load id and, per table, rows read/loaded/rejected/new, self-loops and
+            duplicates; ``already_loaded_as`` when the same input was loaded before.
         """
-        ...
 
+    def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
+        """Roll back every load that did not complete; return their load ids.
+
+        Stores with ``capabilities.atomic_loads`` have nothing to roll back (this returns
+        ``[]``); others override it and call it before every load and analysis.
+        """
+        return []
+
+    @abstractmethod
+    def loads(self) -> list[dict]:
+        """Every load, oldest first.
+
+        Returns
+        -------
+        list of dict
+            Keys ``load_id, source, format, fingerprint, started_at, finished_at, status``
+            (``"complete"`` or ``"running"``) and ``report`` (per table counts, a dict, or None).
+        """
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Rows per data table.
+
+        Returns
+        -------
+        dict
+            ``{"users": n, "follows": n, "interactions": n, "posts": n}``, in that order.
+        """
+
+    @abstractmethod
     def time_range(self) -> tuple[datetime | None, datetime | None]:
-        """Oldest and newest timestamp over all events, follows and posts."""
-        ...
+        """Oldest and newest timestamp over all events, follows and posts (None if none)."""
 
+    @abstractmethod
+    def events(self) -> pd.DataFrame:
+        """Every stored interaction event.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``src, dst`` (user ids), ``type, ts, post_id, seq, load_id``; ordered by
+            ts (undated first), src, dst, type, post_id (None first), seq.
+        """
+
+    # -- the graph -----------------------------------------------------------------------
+    @abstractmethod
     def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
-        """Integer-indexed arrays of the graph, interactions aggregated with time decay."""
-        ...
+        """Integer-indexed arrays of the graph, interactions aggregated with time decay.
 
+        Parameters
+        ----------
+        as_of : datetime or None
+            Leave out follows and events after this instant; the age of events for decay.
+        half_life_seconds : float or None
+            Decay half-life (None: no decay). The factor is
+            :func:`~graph_influence.stores.common.decay_weight`.
+
+        Returns
+        -------
+        GraphView
+            Users in id order (uids, ids), follow pairs, and one row per (src, dst, type) with
+            the event count and the sum of ``weight · decay``, as ``canonical_view`` sorts them.
+
+        Raises
+        ------
+        StoreNotReadyError
+            If the store holds no users.
+        """
+
+    @abstractmethod
+    def topic_rows(self) -> dict[str, pa.Table]:
+        """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``).
+
+        Returns
+        -------
+        dict of pyarrow.Table
+            ``users`` (uid, topics), ``posts`` (author, ts, text, topics) and
+            ``interactions`` (src, dst, type, ts, weight, topics, post_topics, post_text), only
+            rows with a topic or a text.
+        """
+
+    # -- runs ----------------------------------------------------------------------------
+    @abstractmethod
     def write_run(
         self,
         run: RunRecord,
@@ -145,31 +382,306 @@ class Store(Protocol):
         topics: TopicResults | None = None,
         communities: CommunityResults | None = None,
     ) -> int:
-        """Store a run and its results (arrays aligned with ``view.ids``); return its id."""
-        ...
+        """Store a run and its results (arrays aligned with ``view.ids``).
 
-    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        """The k best users of a run (default: the latest): rank, id, score, influence, name."""
-        ...
+        Sets ``run.run_id`` and ``run.created_at``.
 
-    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
-        """Every user's id, influence, score and rank for a run (default: the latest)."""
-        ...
+        Returns
+        -------
+        int
+            The new run's id (1, 2, ...).
+        """
 
-    def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
-        """As :meth:`scores`, as an Arrow table (for fast export)."""
-        ...
-
-    def events(self) -> pd.DataFrame:
-        """Every stored interaction event: src, dst, type, ts, post_id, seq, load_id."""
-        ...
-
+    @abstractmethod
     def runs(self) -> list[RunRecord]:
-        """Every analysis run, oldest first."""
-        ...
+        """Every completed analysis run, oldest first."""
+
+    def run_ids(self) -> list[int]:
+        """Ids of every completed run, oldest first (backends may answer it more cheaply)."""
+        return [r.run_id for r in self.runs()]
+
+    def resolve_run_id(self, run_id: int | None = None) -> int:
+        """The id of a run: ``run_id`` if it exists, the latest run if it is None.
+
+        Raises
+        ------
+        StoreNotReadyError
+            If the store holds no run yet ("run: graph-influence analyze"), or no run
+            ``run_id`` ("see graph-influence info").
+        """
+        return self._resolve_in(self.run_ids(), run_id)
+
+    def _resolve_in(self, ids: list[int], run_id: int | None) -> int:
+        if run_id is None:
+            if not ids:
+                raise StoreNotReadyError(
+                    f"no analysis in {self.url} yet — run: graph-influence analyze")
+            return ids[-1]
+        if run_id not in ids:
+            raise StoreNotReadyError(f"no run {run_id} in {self.url} — see graph-influence info")
+        return run_id
+
+    def run(self, run_id: int | None = None) -> RunRecord:
+        """The record of a run (default: the latest).
+
+        Raises
+        ------
+        StoreNotReadyError
+            As :meth:`resolve_run_id`.
+        """
+        runs = self.runs()
+        if run_id is None and runs:
+            return runs[-1]
+        for r in runs:
+            if r.run_id == run_id:
+                return r
+        self.resolve_run_id(run_id)  # raises the message that fits
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def has_run_results(self, run_id: int | None = None) -> bool:
+        """Whether the run's topic scores, topic summary and memberships can be read here.
+
+        Always True with ``capabilities.results_of_every_run``; otherwise only for the latest
+        run. Raises like :meth:`resolve_run_id` for a run that does not exist.
+        """
+        ids = self.run_ids()
+        rid = self._resolve_in(ids, run_id)
+        return self.capabilities.results_of_every_run or rid == ids[-1]
+
+    def _results_run_id(self, run_id: int | None, what: str) -> int:
+        """Resolve ``run_id`` for a query of per-run results (``what``: for the message)."""
+        ids = self.run_ids()
+        rid = self._resolve_in(ids, run_id)
+        if not self.capabilities.results_of_every_run and rid != ids[-1]:
+            raise StoreNotReadyError(
+                f"the {self.backend} store keeps {what} of the latest run only (run {ids[-1]}); "
+                f"use an embedded store (PATH.duckdb) for older runs' {what}")
+        return rid
+
+    def _communities_run(self, run_id: int | None) -> tuple[int, float]:
+        """The run's id and modularity; raises if the run was analysed without communities."""
+        run = self.run(run_id)
+        modularity = run.extras.get("modularity")
+        if modularity is None:
+            raise StoreNotReadyError(
+                f"run {run.run_id} has no communities — run graph-influence analyze without "
+                "--no-communities")
+        return int(run.run_id), float(modularity)
 
     def info(self) -> dict:
-        """Counts, loads and the last run."""
-        ...
+        """What ``graph-influence info`` shows.
 
-    def close(self) -> None: ...
+        Returns
+        -------
+        dict
+            ``store`` (url), ``backend``, ``counts`` (:meth:`counts`), ``time_range``
+            ([oldest, newest]), ``loads`` (:meth:`loads`), ``runs`` (how many) and
+            ``last_run`` (a :class:`RunRecord` or None).
+        """
+        runs = self.runs()
+        lo, hi = self.time_range()
+        return {
+            "store": self.url,
+            "backend": self.backend,
+            "counts": self.counts(),
+            "time_range": [lo, hi],
+            "loads": self.loads(),
+            "runs": len(runs),
+            "last_run": runs[-1] if runs else None,
+        }
+
+    # -- light queries (plain Python rows) -----------------------------------------------
+    @abstractmethod
+    def top_rows(self, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users of a run.
+
+        Returns
+        -------
+        Rows
+            Columns ``rank, id, score, influence, name``, ordered by rank then id, at most k.
+        """
+
+    @abstractmethod
+    def top_topic_rows(self, topic: str, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users for a topic (an unknown topic raises, naming the closest ones).
+
+        Returns
+        -------
+        Rows
+            Columns ``rank, id, score`` (the topic's 0-100), ``topic_influence, influence,
+            score_overall, name``; ordered by topic rank then id, at most k.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an unknown topic (:meth:`check_topic`), or an older run where
+            ``capabilities.results_of_every_run`` is False.
+        """
+
+    @abstractmethod
+    def topics_rows(self, *, run_id: int | None = None, top: int = 3) -> Rows:
+        """Every topic of a run, most widespread first.
+
+        Returns
+        -------
+        Rows
+            Columns ``topic, users`` (users with an affinity), ``iterations`` and
+            ``top_influencers`` (a list of the ``top`` best ids, by topic rank then id).
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an older run where ``capabilities.results_of_every_run`` is False.
+        """
+
+    @abstractmethod
+    def communities_rows(self, *, run_id: int | None = None,
+                         limit: int | None = None) -> tuple[float, Rows]:
+        """The partition's modularity and one row per community of a run.
+
+        Parameters
+        ----------
+        run_id : int, optional
+            Default: the latest run.
+        limit : int, optional
+            Only the ``limit`` largest communities (default: all).
+
+        Returns
+        -------
+        (float, Rows)
+            Modularity; columns ``community, size, modularity_contribution, top_topics`` (list
+            of ``{"topic", "lift", "users"}`` dicts) and ``top_members`` (list of ids),
+            ordered by community (0 = largest).
+
+        Raises
+        ------
+        StoreNotReadyError
+            If the run was analysed without communities (check ``run.extras["modularity"]``
+            to know beforehand).
+        """
+
+    # -- heavy queries (Arrow) -----------------------------------------------------------
+    @abstractmethod
+    def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
+        """Every user's results for a run, as Arrow (for fast export).
+
+        Returns
+        -------
+        pyarrow.Table
+            Columns ``id`` (string), ``influence, score`` (double), ``rank`` (int64),
+            ordered by rank then id.
+        """
+
+    @abstractmethod
+    def membership_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Community of every user in a run (empty if it has no communities).
+
+        Returns
+        -------
+        pyarrow.Table
+            Columns ``id`` (string), ``community`` (int32), in no particular order.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an older run where ``capabilities.results_of_every_run`` is False.
+        """
+
+    @abstractmethod
+    def topic_scores_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Every stored (user, topic) score of a run, long format.
+
+        Returns
+        -------
+        pyarrow.Table
+            Columns ``id`` (string), ``name`` (the topic), ``score`` (double), in no
+            particular order.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an older run where ``capabilities.results_of_every_run`` is False.
+        """
+
+    # -- built on the members above, once ------------------------------------------------
+    def topic_names(self, *, run_id: int | None = None) -> list[str]:
+        """Topics of a run (default: the latest), most widespread first."""
+        return list(self.run(run_id).extras.get("topics") or [])
+
+    def check_topic(self, topic: str, *, run_id: int | None = None) -> None:
+        """Raise :class:`StoreNotReadyError` unless ``topic`` is a topic of the run, with the
+        closest known topics in the message."""
+        check_topic(topic, self.topic_names(run_id=run_id))
+
+    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        """The k best users of a run (default: the latest).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rank`` (int64), ``id``, ``score``, ``influence`` (float64), ``name``; ordered by
+            rank then id.
+        """
+        return self.top_rows(k, run_id=run_id).to_pandas(TOP_DTYPES)
+
+    def top_topic(self, topic: str, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
+        """The k best users for a topic.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``rank`` (int64), ``id``, ``score`` (topic 0-100), ``topic_influence``,
+            ``influence``, ``score_overall`` (float64), ``name``; ordered by rank then id.
+        """
+        return self.top_topic_rows(topic, k, run_id=run_id).to_pandas(TOP_TOPIC_DTYPES)
+
+    def topics_summary(self, *, run_id: int | None = None, top: int = 3) -> pd.DataFrame:
+        """Every topic of a run with its user count and top influencers.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``topic``, ``users`` (int64), ``iterations`` (int32), ``top_influencers`` (lists
+            of ids); most widespread topic first.
+        """
+        return self.topics_rows(run_id=run_id, top=top).to_pandas(TOPICS_DTYPES)
+
+    def communities_summary(self, *, run_id: int | None = None) -> tuple[float, pd.DataFrame]:
+        """The partition's modularity and one row per community of a run.
+
+        Returns
+        -------
+        (float, pandas.DataFrame)
+            Modularity; ``community`` (int32), ``size`` (int64), ``modularity_contribution``
+            (float64), ``top_topics`` (lists of dicts), ``top_members`` (lists of ids).
+        """
+        modularity, rows = self.communities_rows(run_id=run_id)
+        return modularity, rows.to_pandas(COMMUNITIES_DTYPES)
+
+    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
+        """Every user's ``id, influence, score, rank`` for a run, ordered by rank then id."""
+        return self.scores_arrow(run_id=run_id).to_pandas()
+
+    def user_extras(self, *, run_id: int | None = None) -> pa.Table:
+        """Per user: ``community`` and one ``topic:<name>`` score column per topic (export).
+
+        Returns
+        -------
+        pyarrow.Table
+            ``id`` (string), then ``community`` when the run has communities, then the topic
+            columns in :meth:`topic_names` order (null where a user's score is not kept).
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an older run where ``capabilities.results_of_every_run`` is False (check
+            :meth:`has_run_results` first).
+        """
+        rid = self._results_run_id(run_id, "communities and topic scores")
+        members = self.membership_table(run_id=rid).to_pandas()
+        long = self.topic_scores_table(run_id=rid).to_pandas()
+        return _extras_table(members, long, self.topic_names(run_id=rid))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.url}>"
+

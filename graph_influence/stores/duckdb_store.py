@@ -8,8 +8,15 @@ Tables (every data row carries the ``load_id`` that first brought it)::
     posts(id, author, ts, text, topics, load_id)
     loads(load_id, source, format, fingerprint, started_at, finished_at, status, report)
     runs(run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, error,
-         converged, calibration, timings)
+         converged, calibration, timings, extras)
     scores(run_id, uid, influence, score, rank)
+    topics(run_id, topic_id, name, users, iterations, error, calibration)
+    topic_scores(run_id, topic_id, uid, topic_influence, score, rank)
+    affinities(run_id, uid, topic_id, affinity)
+    communities(run_id, community, size, modularity_contribution, top_topics, top_members)
+    memberships(run_id, uid, community)
+
+Every run's results are kept (``capabilities.results_of_every_run``).
 
 A load is one transaction: it either lands whole or not at all. Rows are merged by natural key
 (users by id, follows by pair, posts by id, events by (src, dst, type, ts, post_id, seq) where
@@ -23,27 +30,33 @@ import json
 import os
 import re
 import time
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import scipy.sparse as sp
 
 from graph_influence.errors import StoreError, StoreNotReadyError
-from graph_influence.graph_view import GraphView, canonical_view
-from graph_influence.loaders.snapshot import Snapshot
-from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.schema import TABLE_ORDER
 
-from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic, store_info
+from .base import STAGE, LoadSummary, Rows, RunRecord, Store, StoreCapabilities
+from .common import DECAY_SQL, new_load_id
+from .common import now_utc as _now
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from graph_influence.graph_view import GraphView
+    from graph_influence.loaders.snapshot import Snapshot
+    from graph_influence.results import CommunityResults, TopicResults
 
 __all__ = ["SCHEMA_VERSION", "DuckDBStore"]
 
 SCHEMA_VERSION = 2
+
+_ALL = 2**62  # a LIMIT that keeps every row
 
 _DDL = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -102,16 +115,7 @@ def _load_memory_limit(rows: int) -> str:
     return value
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def new_load_id() -> str:
-    """A sortable, unique load id: ``YYYYmmddTHHMMSS-<8 hex>``."""
-    return _now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-
-
-class DuckDBStore:
+class DuckDBStore(Store):
     """The embedded store in a DuckDB file.
 
     Parameters
@@ -123,6 +127,7 @@ class DuckDBStore:
     """
 
     backend = "duckdb"
+    capabilities = StoreCapabilities(results_of_every_run=True, atomic_loads=True)
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
@@ -143,18 +148,20 @@ class DuckDBStore:
         self._check_schema()
 
     # -- lifecycle -----------------------------------------------------------------------
+    @classmethod
+    def from_url(cls, url: str, *, read_only: bool = False) -> DuckDBStore:
+        """Open ``duckdb://PATH`` or a plain ``PATH.duckdb``."""
+        path = url[len("duckdb://"):] if url.startswith("duckdb://") else url
+        return cls(Path(path), read_only=read_only)
+
     @property
     def url(self) -> str:
+        """``duckdb://PATH``."""
         return f"duckdb://{self.path}"
 
     def close(self) -> None:
+        """Close the DuckDB connection."""
         self.con.close()
-
-    def __enter__(self) -> DuckDBStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _create_schema(self) -> None:
         for ddl in _DDL:
@@ -202,6 +209,9 @@ class DuckDBStore:
         LoadSummary
             The load id and, per table, rows read/loaded/rejected/new, self-loops, duplicates.
         """
+        import numpy as np
+        import pyarrow as pa
+
         stage = stage or (lambda _s: None)
         t0 = time.perf_counter()
         load_id = new_load_id()
@@ -407,6 +417,7 @@ class DuckDBStore:
 
     # -- graph view ----------------------------------------------------------------------
     def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """Oldest and newest timestamp over all events, follows and posts."""
         return self.con.execute(
             """
             SELECT min(lo), max(hi) FROM (
@@ -419,6 +430,13 @@ class DuckDBStore:
     def graph_view(
         self, *, as_of: datetime | None, half_life_seconds: float | None
     ) -> GraphView:
+        """Integer-indexed arrays of the graph, interactions aggregated with time decay.
+
+        One aggregation query: ``sum(weight * decay)`` per (src, dst, type), the decay factor
+        being :data:`~graph_influence.stores.common.DECAY_SQL`. See :meth:`Store.graph_view`.
+        """
+        from graph_influence.graph_view import canonical_view
+
         con = self.con
         n = self._count("SELECT count(*) FROM users")
         if n == 0:
@@ -437,19 +455,16 @@ class DuckDBStore:
         ).fetchall()]
         hl = half_life_seconds
         agg = con.execute(
-            """
-            SELECT src, dst, (list_position(?::VARCHAR[], type) - 1)::INTEGER AS type_code,
+            f"""
+            SELECT src, dst, (list_position($types::VARCHAR[], type) - 1)::INTEGER AS type_code,
                    count(*) AS n,
-                   sum(weight * CASE
-                       WHEN ts IS NULL OR ?::DOUBLE IS NULL OR ?::TIMESTAMP IS NULL THEN 1.0
-                       ELSE exp(-ln(2.0) * ((epoch_us(?::TIMESTAMP) - epoch_us(ts)) / 1e6)
-                                / ?::DOUBLE)
-                   END) AS decayed
+                   sum(weight * {DECAY_SQL}) AS decayed
             FROM interactions
-            WHERE src <> dst AND (ts IS NULL OR ?::TIMESTAMP IS NULL OR ts <= ?::TIMESTAMP)
+            WHERE src <> dst AND (ts IS NULL OR $as_of::TIMESTAMP IS NULL
+                                  OR ts <= $as_of::TIMESTAMP)
             GROUP BY src, dst, type
             """,
-            [type_names, hl, as_of, as_of, hl, as_of, as_of],
+            {"types": type_names, "half_life": hl, "as_of": as_of},
         ).fetchnumpy()
         return canonical_view(
             uids=users["uid"].to_numpy(),
@@ -467,7 +482,7 @@ class DuckDBStore:
         )
 
     def topic_rows(self) -> dict[str, pa.Table]:
-        """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``)."""
+        """Rows carrying topic signals, keyed by uid (see :meth:`Store.topic_rows`)."""
         con = self.con
         return {
             "users": con.sql(
@@ -496,6 +511,10 @@ class DuckDBStore:
         topics: TopicResults | None = None,
         communities: CommunityResults | None = None,
     ) -> int:
+        """Store a run and its results in one transaction (see :meth:`Store.write_run`)."""
+        import numpy as np
+        import pyarrow as pa
+
         con = self.con
         results = pa.table({
             "uid": pa.array(view.uids.astype(np.int32)),
@@ -543,6 +562,10 @@ class DuckDBStore:
             self.con.unregister("s_insert")
 
     def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import scipy.sparse as sp
+
         t = topics.n_topics
         self._insert_arrow("topics", pa.table({
             "run_id": pa.array(np.full(t, run_id, np.int32)),
@@ -571,6 +594,9 @@ class DuckDBStore:
         }))
 
     def _write_communities(self, run_id: int, view: GraphView, found: CommunityResults) -> None:
+        import numpy as np
+        import pyarrow as pa
+
         table = found.table
         self._insert_arrow("communities", pa.table({
             "run_id": pa.array(np.full(len(table), run_id, np.int32)),
@@ -589,18 +615,39 @@ class DuckDBStore:
             "community": pa.array(found.membership.astype(np.int32)),
         }))
 
-    def topic_names(self, *, run_id: int | None = None) -> list[str]:
-        """Topics of a run (default: the latest), most widespread first."""
-        rid = self._run_id(run_id)
+    # -- queries -------------------------------------------------------------------------
+    def run_ids(self) -> list[int]:
+        """Ids of every run, oldest first."""
         return [r[0] for r in self.con.execute(
-            "SELECT name FROM topics WHERE run_id = ? ORDER BY topic_id", [rid]).fetchall()]
+            "SELECT run_id FROM runs ORDER BY run_id").fetchall()]
 
-    def top_topic(self, topic: str, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        """The k best users for a topic: rank, id, score (topic 0-100), topic_influence,
-        influence, score_overall, name."""
-        rid = self._run_id(run_id)
-        check_topic(topic, self.topic_names(run_id=rid))
-        return self.con.execute(
+    def _rows(self, sql: str, params: dict | list | None = None) -> Rows:
+        """Run a query and fetch it as plain Python rows (needs no numpy)."""
+        result = self.con.execute(sql, params or [])
+        columns = [d[0] for d in result.description]
+        return Rows(columns, result.fetchall())
+
+    def top_rows(self, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users of a run (see :meth:`Store.top_rows`)."""
+        rid = self.resolve_run_id(run_id)
+        return self._rows(
+            """
+            SELECT s.rank, u.id, s.score, s.influence, u.name
+            FROM scores s JOIN users u USING (uid)
+            WHERE s.run_id = $rid AND s.rank <= (
+                SELECT max(rank) FROM (
+                    SELECT rank FROM scores WHERE run_id = $rid ORDER BY rank LIMIT $k))
+            ORDER BY s.rank, u.id
+            LIMIT $k
+            """,
+            {"rid": rid, "k": int(k)},
+        )
+
+    def top_topic_rows(self, topic: str, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users for a topic (see :meth:`Store.top_topic_rows`)."""
+        rid = self._results_run_id(run_id, "topic scores")
+        self.check_topic(topic, run_id=rid)
+        return self._rows(
             """
             SELECT ts.rank, u.id, ts.score, ts.topic_influence, s.influence,
                    s.score AS score_overall, u.name
@@ -611,17 +658,17 @@ class DuckDBStore:
             WHERE t.run_id = $rid AND t.name = $topic AND ts.rank <= $k
             ORDER BY ts.rank, u.id LIMIT $k
             """,
-            {"rid": rid, "topic": topic, "k": k},
-        ).fetchdf()
+            {"rid": rid, "topic": topic, "k": int(k)},
+        )
 
-    def topics_summary(self, *, run_id: int | None = None, top: int = 3) -> pd.DataFrame:
-        """Every topic of a run with its user count and top influencers."""
-        rid = self._run_id(run_id)
-        return self.con.execute(
+    def topics_rows(self, *, run_id: int | None = None, top: int = 3) -> Rows:
+        """Every topic of a run with its top influencers (see :meth:`Store.topics_rows`)."""
+        rid = self._results_run_id(run_id, "topic scores")
+        return self._rows(
             """
             SELECT t.name AS topic, t.users, t.iterations,
-                   list(u.id ORDER BY ts.rank, u.id) FILTER (WHERE ts.rank <= $top)
-                       AS top_influencers
+                   coalesce(list(u.id ORDER BY ts.rank, u.id) FILTER (WHERE ts.rank <= $top),
+                            []::VARCHAR[]) AS top_influencers
             FROM topics t
             LEFT JOIN topic_scores ts ON ts.run_id = t.run_id AND ts.topic_id = t.topic_id
                                      AND ts.rank <= $top
@@ -630,70 +677,39 @@ class DuckDBStore:
             GROUP BY t.topic_id, t.name, t.users, t.iterations
             ORDER BY t.topic_id
             """,
-            {"rid": rid, "top": top},
-        ).fetchdf()
+            {"rid": rid, "top": int(top)},
+        )
 
-    def communities_summary(self, *, run_id: int | None = None) -> tuple[float, pd.DataFrame]:
-        """The partition's modularity and one row per community of a run."""
-        rid = self._run_id(run_id)
-        extras = json.loads(self.con.execute(
-            "SELECT extras FROM runs WHERE run_id = ?", [rid]).fetchall()[0][0] or "{}")
-        if extras.get("modularity") is None:
-            raise StoreNotReadyError(
-                f"run {rid} has no communities — run graph-influence analyze without "
-                "--no-communities")
-        frame = self.con.execute(
+    def communities_rows(self, *, run_id: int | None = None,
+                         limit: int | None = None) -> tuple[float, Rows]:
+        """Modularity and one row per community (see :meth:`Store.communities_rows`)."""
+        rid, modularity = self._communities_run(run_id)
+        rows = self._rows(
             "SELECT community, size, modularity_contribution, top_topics, top_members "
-            "FROM communities WHERE run_id = ? ORDER BY community", [rid]).fetchdf()
-        frame["top_topics"] = [json.loads(v) for v in frame["top_topics"]]
-        frame["top_members"] = [json.loads(v) for v in frame["top_members"]]
-        return float(extras["modularity"]), frame
+            "FROM communities WHERE run_id = ? ORDER BY community LIMIT ?",
+            [rid, _ALL if limit is None else int(limit)])
+        rows.rows = [(c, size, part, json.loads(topics), json.loads(members))
+                     for c, size, part, topics, members in rows.rows]
+        return modularity, rows
 
-    def user_extras(self, *, run_id: int | None = None) -> pa.Table:
-        """Per user: community and one ``topic:<name>`` score column per topic (for export)."""
-        rid = self._run_id(run_id)
-        members = self.con.execute(
+    def membership_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Community of every user in a run (see :meth:`Store.membership_table`)."""
+        rid = self._results_run_id(run_id, "communities")
+        return self.con.sql(
             "SELECT u.id, m.community FROM memberships m JOIN users u USING (uid) "
-            "WHERE m.run_id = ?", [rid]).fetchdf()
-        long = self.con.execute(
+            "WHERE m.run_id = $rid", params={"rid": rid}).to_arrow_table()
+
+    def topic_scores_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Every stored (user, topic) score of a run (see :meth:`Store.topic_scores_table`)."""
+        rid = self._results_run_id(run_id, "topic scores")
+        return self.con.sql(
             "SELECT u.id, t.name, ts.score FROM topic_scores ts JOIN users u USING (uid) "
             "JOIN topics t ON t.run_id = ts.run_id AND t.topic_id = ts.topic_id "
-            "WHERE ts.run_id = ?", [rid]).fetchdf()
-        return _extras_table(members, long, self.topic_names(run_id=rid))
-
-    def _run_id(self, run_id: int | None) -> int:
-        if run_id is None:
-            row = self.con.execute("SELECT max(run_id) FROM runs").fetchall()[0]
-            if row[0] is None:
-                raise StoreNotReadyError(
-                    f"no analysis in {self.url} yet — run: graph-influence analyze"
-                )
-            return int(row[0])
-        if not self.con.execute("SELECT 1 FROM runs WHERE run_id = ?", [run_id]).fetchall():
-            raise StoreNotReadyError(f"no run {run_id} in {self.url} — see graph-influence info")
-        return run_id
-
-    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        rid = self._run_id(run_id)
-        return self.con.execute(
-            """
-            SELECT s.rank, u.id, s.score, s.influence, u.name
-            FROM scores s JOIN users u USING (uid)
-            WHERE s.run_id = $rid AND s.rank <= (
-                SELECT max(rank) FROM (
-                    SELECT rank FROM scores WHERE run_id = $rid ORDER BY rank LIMIT $k))
-            ORDER BY s.rank, u.id
-            LIMIT $k
-            """,
-            {"rid": rid, "k": k},
-        ).fetchdf()
-
-    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
-        return self.scores_arrow(run_id=run_id).to_pandas()
+            "WHERE ts.run_id = $rid", params={"rid": rid}).to_arrow_table()
 
     def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
         """Every user's id, influence, score and rank for a run, ordered by rank then id."""
-        rid = self._run_id(run_id)
+        rid = self.resolve_run_id(run_id)
         return self.con.sql(
             "SELECT u.id, s.influence, s.score, s.rank FROM scores s JOIN users u USING (uid) "
             "WHERE s.run_id = $rid ORDER BY s.rank, u.id",
@@ -701,6 +717,7 @@ class DuckDBStore:
         ).to_arrow_table()
 
     def runs(self) -> list[RunRecord]:
+        """Every analysis run, oldest first."""
         rows = self.con.execute(
             "SELECT run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, "
             "error, converged, calibration, timings, extras FROM runs ORDER BY run_id"
@@ -716,6 +733,7 @@ class DuckDBStore:
         ]
 
     def events(self) -> pd.DataFrame:
+        """Every stored interaction event (see :meth:`Store.events`)."""
         return self.con.execute(
             """
             SELECT a.id AS src, b.id AS dst, i.type, i.ts, i.post_id, i.seq, i.load_id
@@ -732,6 +750,7 @@ class DuckDBStore:
         }
 
     def loads(self) -> list[dict]:
+        """Every load, oldest first (see :meth:`Store.loads`)."""
         rows = self.con.execute(
             "SELECT load_id, source, format, fingerprint, started_at, finished_at, status, report "
             "FROM loads ORDER BY started_at, load_id"
@@ -744,6 +763,3 @@ class DuckDBStore:
             d["report"] = json.loads(d["report"]) if d["report"] else None
             out.append(d)
         return out
-
-    def info(self) -> dict:
-        return store_info(self)

@@ -33,21 +33,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import scipy.sparse as sp
+from typing import TYPE_CHECKING
 
 from graph_influence.errors import StoreError, StoreNotReadyError
-from graph_influence.graph_view import GraphView, canonical_view
-from graph_influence.loaders.snapshot import Snapshot
-from graph_influence.results import CommunityResults, TopicResults
 
-from .base import STAGE, LoadSummary, RunRecord, _extras_table, check_topic, store_info
-from .duckdb_store import new_load_id
-from .staging import stage_snapshot
+from .base import STAGE, LoadSummary, Rows, RunRecord, Store, StoreCapabilities
+from .common import DECAY_CYPHER, new_load_id, now_utc
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from graph_influence.graph_view import GraphView
+    from graph_influence.loaders.snapshot import Snapshot
+    from graph_influence.results import CommunityResults, TopicResults
 
 __all__ = ["CREDENTIAL_ENV", "Neo4jStore"]
 
@@ -186,11 +186,7 @@ MATCH (a:User) WHERE a.uid >= $lo AND a.uid < $hi
 MATCH (a)-[e:INTERACTED]->(b:User)
 WHERE a <> b AND (e.ts IS NULL OR $as_of IS NULL OR e.ts <= $as_of)
 WITH a.uid AS s, b.uid AS d, e.type AS t, count(*) AS n,
-     sum(e.weight * CASE
-         WHEN e.ts IS NULL OR $half_life IS NULL OR $as_of IS NULL THEN 1.0
-         ELSE exp(-log(2.0) * (($as_of_us - (e.ts.epochSeconds * 1000000
-                                + e.ts.nanosecond / 1000)) / 1e6) / $half_life)
-     END) AS w
+     sum(e.weight * """ + DECAY_CYPHER + """) AS w
 RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n,
        collect(w) AS w
 """
@@ -275,7 +271,7 @@ Q_COMMUNITIES_SUMMARY = """
 MATCH (c:Community {run_id: $run_id})
 RETURN c.id AS community, c.size AS size, c.modularity_contribution AS modularity_contribution,
        c.top_topics AS top_topics, c.top_members AS top_members
-ORDER BY community
+ORDER BY community LIMIT $limit
 """
 Q_MEMBERSHIP = """
 MATCH (u:User)-[:IN_COMMUNITY]->(c:Community {run_id: $run_id})
@@ -331,6 +327,8 @@ ORDER BY l.started_at, l.id
 
 def _micros(column: pa.ChunkedArray) -> list:
     """Timestamps as epoch microseconds (None for null), for a parameter list."""
+    import pyarrow as pa
+
     return column.cast(pa.timestamp("us")).cast(pa.int64()).to_pylist()
 
 
@@ -348,7 +346,7 @@ def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
         yield lo, min(n, lo + size)
 
 
-class Neo4jStore:
+class Neo4jStore(Store):
     """A store on a Neo4j 5 server.
 
     Parameters
@@ -365,9 +363,16 @@ class Neo4jStore:
     Credentials come from ``NEO4J_USERNAME`` and ``NEO4J_PASSWORD`` (no authentication when
     both are unset), the database from ``NEO4J_DATABASE`` (the server's default otherwise).
     They are never printed.
+
+    Topic scores, affinities and community memberships are kept for the latest run only
+    (``capabilities.results_of_every_run`` is False); overall scores, run records and community
+    summaries for every run. A load is batched under a ledger entry, not one transaction
+    (``capabilities.atomic_loads`` is False): an interrupted load is rolled back by the next
+    load or analysis.
     """
 
     backend = "neo4j"
+    capabilities = StoreCapabilities(results_of_every_run=False, atomic_loads=False)
 
     def __init__(self, url: str, *, batch_size: int = BATCH_SIZE, driver=None) -> None:
         import neo4j
@@ -404,8 +409,15 @@ class Neo4jStore:
         self._ensure_schema()
 
     # -- lifecycle -----------------------------------------------------------------------
+    @classmethod
+    def from_url(cls, url: str, *, read_only: bool = False) -> Neo4jStore:
+        """Connect to the server at a ``bolt://`` or ``neo4j://`` URL (``read_only`` is not
+        enforced: the server's user permissions decide)."""
+        return cls(url)
+
     @property
     def url(self) -> str:
+        """The server's URI (no credentials: they come from the environment)."""
         return self._url
 
     def _close_driver(self) -> None:
@@ -413,13 +425,8 @@ class Neo4jStore:
             self.driver.close()
 
     def close(self) -> None:
+        """Close the driver (unless it was passed in)."""
         self._close_driver()
-
-    def __enter__(self) -> Neo4jStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- query helpers -------------------------------------------------------------------
     def _session(self):
@@ -493,6 +500,10 @@ class Neo4jStore:
         An earlier interrupted load is rolled back first. Rows already present are not
         duplicated (users by id, follows by pair, events by key, posts by id).
         """
+        import pyarrow.compute as pc
+
+        from .staging import stage_snapshot
+
         stage = stage or (lambda _s: None)
         t0 = time.perf_counter()
         self.recover_interrupted_loads(stage=stage)
@@ -539,6 +550,10 @@ class Neo4jStore:
 
     def _merge_users(self, staged, load_id: str) -> tuple[int, pa.Table]:
         """Create the new users; return how many, and every user's (id, element id)."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         existing = self._read(Q_EXISTING_USERS)[0]["rows"]
         known = pa.array([r[0] for r in existing], pa.string())
         max_uid = max((r[1] for r in existing), default=-1)
@@ -612,10 +627,19 @@ class Neo4jStore:
 
     # -- graph view ----------------------------------------------------------------------
     def time_range(self) -> tuple[datetime | None, datetime | None]:
+        """Oldest and newest timestamp over all complete loads' events, follows and posts."""
         row = self._read(Q_TIME_RANGE)[0]
         return _naive_utc(row["lo"]), _naive_utc(row["hi"])
 
     def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
+        """The graph view, aggregated on the server in chunks of users (decay:
+        :data:`~graph_influence.stores.common.DECAY_CYPHER`). See :meth:`Store.graph_view`."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        from graph_influence.graph_view import canonical_view
+
         self.recover_interrupted_loads()
         users = self._read(Q_USERS)[0]
         if not users["uid"]:
@@ -654,7 +678,9 @@ class Neo4jStore:
         )
 
     def topic_rows(self) -> dict[str, pa.Table]:
-        """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``)."""
+        """Rows carrying topic signals, keyed by uid (see :meth:`Store.topic_rows`)."""
+        import pyarrow as pa
+
         def columns(query: str, names: list[str]) -> dict[str, list]:
             rows = self._read(query)[0]["rows"]
             return {name: [r[i] for r in rows] for i, name in enumerate(names)}
@@ -690,8 +716,12 @@ class Neo4jStore:
     def write_run(self, run: RunRecord, view: GraphView, influence: np.ndarray,
                   score: np.ndarray, rank: np.ndarray, *, topics: TopicResults | None = None,
                   communities: CommunityResults | None = None) -> int:
+        """Store a run: its record, score chunks, the latest-run properties and relationships
+        (those of the previous run are dropped). See :meth:`Store.write_run`."""
+        import numpy as np
+
         run_id = int(self._read(Q_NEXT_RUN)[0]["id"])
-        created = datetime.now(UTC).replace(tzinfo=None)
+        created = now_utc()
         self._write(
             Q_CREATE_RUN, run_id=run_id, created_at=created,
             params=json.dumps(run.params, sort_keys=True), as_of=run.as_of,
@@ -723,6 +753,9 @@ class Neo4jStore:
         return run_id
 
     def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults) -> None:
+        import numpy as np
+        import scipy.sparse as sp
+
         self._write(Q_MERGE_TOPICS, run_id=run_id, name=list(topics.names),
                     users=topics.users.tolist(), iterations=topics.iterations.tolist(),
                     error=topics.errors.astype(float).tolist())
@@ -755,74 +788,78 @@ class Neo4jStore:
         for lo, hi in _batches(len(uid), self.batch_size):
             self._write(Q_MEMBERS, run_id=run_id, uid=uid[lo:hi], community=member[lo:hi])
 
-    def _latest_only(self, run_id: int | None, what: str) -> int:
-        rid = self._run_id(run_id)
-        if rid != self.runs()[-1].run_id:
-            raise StoreNotReadyError(
-                f"the Neo4j store keeps {what} of the latest run only (run "
-                f"{self.runs()[-1].run_id}); use an embedded store for older runs' {what}")
-        return rid
-
-    def topic_names(self, *, run_id: int | None = None) -> list[str]:
-        rid = self._run_id(run_id)
-        return next(list(r.extras.get("topics", [])) for r in self.runs() if r.run_id == rid)
-
-    def top_topic(self, topic: str, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        rid = self._latest_only(run_id, "topic scores")
-        check_topic(topic, self.topic_names(run_id=rid))
-        rows = self._read(Q_TOP_TOPIC, topic=topic, run_id=rid, k=int(k))
-        return pd.DataFrame(rows, columns=["rank", "id", "score", "topic_influence",
-                                           "influence", "score_overall", "name"])
-
-    def topics_summary(self, *, run_id: int | None = None, top: int = 3) -> pd.DataFrame:
-        rid = self._latest_only(run_id, "topic scores")
-        rows = self._read(Q_TOPICS_SUMMARY, run_id=rid, top=int(top))
-        return pd.DataFrame(rows, columns=["topic", "users", "iterations", "top_influencers"])
-
-    def communities_summary(self, *, run_id: int | None = None) -> tuple[float, pd.DataFrame]:
-        rid = self._run_id(run_id)
-        extras = next(r.extras for r in self.runs() if r.run_id == rid)
-        if extras.get("modularity") is None:
-            raise StoreNotReadyError(
-                f"run {rid} has no communities — run graph-influence analyze without "
-                "--no-communities")
-        frame = pd.DataFrame(self._read(Q_COMMUNITIES_SUMMARY, run_id=rid), columns=[
-            "community", "size", "modularity_contribution", "top_topics", "top_members"])
-        frame["top_topics"] = [json.loads(v) for v in frame["top_topics"]]
-        frame["top_members"] = [list(v) for v in frame["top_members"]]
-        return float(extras["modularity"]), frame
-
-    def user_extras(self, *, run_id: int | None = None) -> pa.Table:
-        rid = self._latest_only(run_id, "communities and topic scores")
-        members = pd.DataFrame(self._read(Q_MEMBERSHIP, run_id=rid)[0]["rows"],
-                               columns=["id", "community"])
-        long = pd.DataFrame(self._read(Q_TOPIC_SCORES, run_id=rid)[0]["rows"],
-                            columns=["id", "name", "score"])
-        return _extras_table(members, long, self.topic_names(run_id=rid))
-
-    def _run_id(self, run_id: int | None) -> int:
-        runs = [r.run_id for r in self.runs()]
-        if run_id is None:
-            if not runs:
-                raise StoreNotReadyError(
-                    f"no analysis in {self.url} yet — run: graph-influence analyze")
-            return runs[-1]
-        if run_id not in runs:
-            raise StoreNotReadyError(f"no run {run_id} in {self.url} — see graph-influence info")
-        return run_id
-
-    def top(self, k: int = 10, *, run_id: int | None = None) -> pd.DataFrame:
-        rid = self._run_id(run_id)
-        latest = self.runs()[-1].run_id
-        if rid == latest:
+    # -- queries -------------------------------------------------------------------------
+    def top_rows(self, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users of a run: the latest from the ``:User`` properties (rank index),
+        an older one from its score chunks. See :meth:`Store.top_rows`."""
+        columns = ["rank", "id", "score", "influence", "name"]
+        ids = self.run_ids()
+        rid = self._resolve_in(ids, run_id)
+        if rid == ids[-1]:
             rows = self._read(Q_TOP_LATEST, k=int(k), run_id=rid)
-            frame = pd.DataFrame(rows, columns=["rank", "id", "score", "influence", "name"])
-            return frame.astype({"rank": "int64"})
-        frame = self._run_frame(rid, with_names=True)
-        return frame.head(k)[["rank", "id", "score", "influence", "name"]].reset_index(
-            drop=True)
+            return Rows(columns, [tuple(r[c] for c in columns) for r in rows])
+        frame = self._run_frame(rid, head=int(k)).head(int(k))
+        return Rows(columns, [
+            (int(r.rank), r.id, float(r.score), float(r.influence),
+             r.name if isinstance(r.name, str) else None)
+            for r in frame.itertuples(index=False)])
 
-    def _run_frame(self, run_id: int, *, with_names: bool = False) -> pd.DataFrame:
+    def top_topic_rows(self, topic: str, k: int = 10, *, run_id: int | None = None) -> Rows:
+        """The k best users for a topic of the latest run (see :meth:`Store.top_topic_rows`)."""
+        rid = self._results_run_id(run_id, "topic scores")
+        self.check_topic(topic, run_id=rid)
+        columns = ["rank", "id", "score", "topic_influence", "influence", "score_overall",
+                   "name"]
+        rows = self._read(Q_TOP_TOPIC, topic=topic, run_id=rid, k=int(k))
+        return Rows(columns, [tuple(r[c] for c in columns) for r in rows])
+
+    def topics_rows(self, *, run_id: int | None = None, top: int = 3) -> Rows:
+        """Every topic of the latest run with its top influencers (see
+        :meth:`Store.topics_rows`)."""
+        rid = self._results_run_id(run_id, "topic scores")
+        columns = ["topic", "users", "iterations", "top_influencers"]
+        rows = self._read(Q_TOPICS_SUMMARY, run_id=rid, top=int(top))
+        return Rows(columns, [(r["topic"], r["users"], r["iterations"],
+                               list(r["top_influencers"] or [])) for r in rows])
+
+    def communities_rows(self, *, run_id: int | None = None,
+                         limit: int | None = None) -> tuple[float, Rows]:
+        """Modularity and one row per community (kept for every run; see
+        :meth:`Store.communities_rows`)."""
+        rid, modularity = self._communities_run(run_id)
+        columns = ["community", "size", "modularity_contribution", "top_topics", "top_members"]
+        rows = self._read(Q_COMMUNITIES_SUMMARY, run_id=rid,
+                          limit=2**62 if limit is None else int(limit))
+        return modularity, Rows(columns, [
+            (r["community"], r["size"], r["modularity_contribution"],
+             json.loads(r["top_topics"]), list(r["top_members"])) for r in rows])
+
+    def membership_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Community of every user in the latest run (see :meth:`Store.membership_table`)."""
+        import pyarrow as pa
+
+        rid = self._results_run_id(run_id, "communities")
+        rows = self._read(Q_MEMBERSHIP, run_id=rid)[0]["rows"]
+        return pa.table({"id": pa.array([r[0] for r in rows], pa.string()),
+                         "community": pa.array([r[1] for r in rows], pa.int32())})
+
+    def topic_scores_table(self, *, run_id: int | None = None) -> pa.Table:
+        """Every stored (user, topic) score of the latest run (see
+        :meth:`Store.topic_scores_table`)."""
+        import pyarrow as pa
+
+        rid = self._results_run_id(run_id, "topic scores")
+        rows = self._read(Q_TOPIC_SCORES, run_id=rid)[0]["rows"]
+        return pa.table({"id": pa.array([r[0] for r in rows], pa.string()),
+                         "name": pa.array([r[1] for r in rows], pa.string()),
+                         "score": pa.array([r[2] for r in rows], pa.float64())})
+
+    def _run_frame(self, run_id: int, *, head: int | None = None) -> pd.DataFrame:
+        """A run's results from its score chunks, ordered by rank then id; with ``head``,
+        the names of the first ``head`` users in a ``name`` column."""
+        import numpy as np
+        import pandas as pd
+
         chunks = self._read(Q_RUN_SCORE_CHUNKS, run_id=run_id)
         cols = {k: np.concatenate([np.asarray(c[k]) for c in chunks])
                 for k in ("uid", "influence", "score", "rank")}
@@ -835,20 +872,27 @@ class Neo4jStore:
             "rank": cols["rank"].astype(np.int64),
         })
         frame = frame.sort_values(["rank", "id"], kind="stable", ignore_index=True)
-        if with_names:
-            head = frame.head(1000)
-            names = self._read(Q_USER_NAMES_BY_ID, id=head["id"].tolist())
+        if head is not None:
+            first = frame.head(head)
+            names = self._read(Q_USER_NAMES_BY_ID, id=first["id"].tolist())
             name_of = {r["id"]: r["name"] for r in names}
-            frame["name"] = frame["id"].map(name_of)
+            frame = first.assign(name=first["id"].map(name_of))
         return frame
 
-    def scores(self, *, run_id: int | None = None) -> pd.DataFrame:
-        return self._run_frame(self._run_id(run_id))
-
     def scores_arrow(self, *, run_id: int | None = None) -> pa.Table:
-        return pa.Table.from_pandas(self.scores(run_id=run_id), preserve_index=False)
+        """Every user's id, influence, score and rank for a run, ordered by rank then id."""
+        import pyarrow as pa
+
+        frame = self._run_frame(self.resolve_run_id(run_id))
+        return pa.table({
+            "id": pa.array(frame["id"].tolist(), pa.string()),
+            "influence": pa.array(frame["influence"].to_numpy(), pa.float64()),
+            "score": pa.array(frame["score"].to_numpy(), pa.float64()),
+            "rank": pa.array(frame["rank"].to_numpy(), pa.int64()),
+        })
 
     def runs(self) -> list[RunRecord]:
+        """Every completed analysis run, oldest first."""
         out = []
         for r in self._read(Q_RUNS):
             out.append(RunRecord(
@@ -861,7 +905,14 @@ class Neo4jStore:
             ))
         return out
 
+    def run_ids(self) -> list[int]:
+        """Ids of every completed run, oldest first."""
+        return [r["id"] for r in self._read(Q_RUN_IDS)]
+
     def events(self) -> pd.DataFrame:
+        """Every stored interaction event (see :meth:`Store.events`)."""
+        import pandas as pd
+
         rows = self._read(Q_EVENTS)
         frame = pd.DataFrame(
             rows, columns=["src", "dst", "type", "ts", "post_id", "seq", "load_id"])
@@ -869,9 +920,11 @@ class Neo4jStore:
         return frame
 
     def counts(self) -> dict[str, int]:
+        """Users, follows, interactions and posts on the server."""
         return {name: int(self._read(query)[0]["n"]) for name, query in Q_COUNTS.items()}
 
     def loads(self) -> list[dict]:
+        """Every load of the ledger, oldest first (see :meth:`Store.loads`)."""
         out = []
         for r in self._read(Q_LOADS):
             r = dict(r)
@@ -881,10 +934,8 @@ class Neo4jStore:
             out.append(r)
         return out
 
-    def info(self) -> dict:
-        return store_info(self)
 
-
+Q_RUN_IDS = "MATCH (r:Run {complete: true}) RETURN r.id AS id ORDER BY id"
 Q_USER_NAMES_BY_ID = """
 UNWIND $id AS x MATCH (u:User {id: x}) RETURN u.id AS id, u.name AS name
 """

@@ -1,0 +1,80 @@
+"""Helpers every backend shares: load ids, the clock, and the time-decay formula.
+
+Light on purpose: importing this module imports nothing heavier than the standard library
+(:func:`decay_weight` imports numpy when it is called).
+
+The decay formula is written three times, once per language, and kept here side by side so that
+they cannot drift apart: :data:`DECAY_SQL` (DuckDB), :data:`DECAY_CYPHER` (Neo4j) and the numpy
+reference :func:`decay_weight`, which the conformance suite compares both stores against.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc"]
+
+
+def now_utc() -> datetime:
+    """The current time as a naive UTC datetime (how every store keeps timestamps)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_load_id() -> str:
+    """A sortable, unique load id: ``YYYYmmddTHHMMSS-<8 hex>``."""
+    return now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+#: The decay factor of one interaction in DuckDB SQL: column ``ts``, named parameters
+#: ``$as_of`` (TIMESTAMP or NULL) and ``$half_life`` (seconds, DOUBLE or NULL).
+DECAY_SQL = """CASE
+    WHEN ts IS NULL OR $half_life::DOUBLE IS NULL OR $as_of::TIMESTAMP IS NULL THEN 1.0
+    ELSE exp(-ln(2.0) * ((epoch_us($as_of::TIMESTAMP) - epoch_us(ts)) / 1e6)
+             / $half_life::DOUBLE)
+END"""
+
+#: The same factor in Cypher: relationship ``e`` with property ``ts`` (a datetime), parameters
+#: ``$as_of`` (datetime or null), ``$as_of_us`` (epoch microseconds) and ``$half_life``.
+DECAY_CYPHER = """CASE
+    WHEN e.ts IS NULL OR $half_life IS NULL OR $as_of IS NULL THEN 1.0
+    ELSE exp(-log(2.0) * (($as_of_us - (e.ts.epochSeconds * 1000000
+                                        + e.ts.nanosecond / 1000)) / 1e6) / $half_life)
+END"""
+
+
+def decay_weight(age_seconds, half_life_seconds: float | None) -> np.ndarray:
+    """The time-decay factor of interactions of the given ages (the reference formula).
+
+    ``w = 2^(-age / half_life) = exp(-ln 2 · age / half_life)``: an event one half-life old
+    counts half, two half-lives a quarter. Undated events (age NaN) and ``half_life=None``
+    do not decay (factor 1). Stores sum ``weight · w`` per (src, dst, type), in SQL
+    (:data:`DECAY_SQL`) or Cypher (:data:`DECAY_CYPHER`).
+
+    Parameters
+    ----------
+    age_seconds : array-like of float
+        ``as_of - ts`` in seconds; NaN for an event without a timestamp.
+    half_life_seconds : float or None
+        The half-life; ``None`` for no decay.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float64 factor per age.
+
+    Examples
+    --------
+    >>> decay_weight([0, 86400, 172800, float("nan")], 86400).tolist()
+    [1.0, 0.5, 0.25, 1.0]
+    """
+    import numpy as np
+
+    age = np.asarray(age_seconds, dtype=np.float64)
+    if half_life_seconds is None:
+        return np.ones_like(age)
+    return np.where(np.isnan(age), 1.0, np.exp(-np.log(2.0) * age / float(half_life_seconds)))
