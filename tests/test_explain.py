@@ -126,3 +126,244 @@ def test_explain_topic_standing(store, tmp_path):
                                       "--topic", "cooking"])
     assert result.exit_code == 0, result.output
     assert "topic cooking: score" in result.stdout
+
+
+# -- the pure decomposition (graph_influence.algorithms.explain) ---------------------------------
+def _random_graph(seed, n=12, p=0.25, dangling=(3, 7)):
+    """A small weighted digraph as (networkx graph, CSR adjacency); ``dangling`` have no out-edges."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    for u in range(n):
+        for v in range(n):
+            if u != v and u not in dangling and rng.random() < p:
+                g.add_edge(u, v, weight=float(rng.uniform(0.1, 3.0)))
+    a = sp.csr_array(nx.to_scipy_sparse_array(g, nodelist=range(n), weight="weight"))
+    return g, a
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("alpha", [0.85, 0.5])
+def test_decomposition_is_the_pagerank_fixed_point_identity(seed, alpha):
+    import numpy as np
+
+    from graph_influence.algorithms.explain import decompose_influence
+
+    g, a = _random_graph(seed)
+    n = g.number_of_nodes()
+    ranks = nx.pagerank(g, alpha=alpha, tol=1e-15, max_iter=10_000, weight="weight")
+    x = np.array([ranks[v] for v in range(n)])
+    out = {u: sum(d["weight"] for _, _, d in g.out_edges(u, data=True)) for u in range(n)}
+    dangling_mass = sum(x[u] for u in range(n) if out[u] == 0)
+    for v in range(n):
+        e = decompose_influence(a, x, v, alpha=alpha)
+        assert e.teleport == pytest.approx((1 - alpha) / n + alpha * dangling_mass / n, abs=1e-15)
+        expected = {u: alpha * x[u] * d["weight"] / out[u] for u, _, d in g.in_edges(v, data=True)}
+        assert e.sources.tolist() == sorted(expected)
+        assert e.contributions.tolist() == pytest.approx([expected[u] for u in sorted(expected)],
+                                                         abs=1e-15)
+        assert e.teleport + e.contributions.sum() == pytest.approx(x[v], abs=1e-13)
+        assert abs(e.residual) < 1e-13 and e.influence == x[v]
+        # no kind arrays: no split by kind
+        assert e.by_type.shape == (len(expected), 0) and not e.follow.any()
+
+
+def test_polish_pagerank_reaches_networkx():
+    import numpy as np
+
+    from graph_influence.algorithms.explain import decompose_influence, polish_pagerank
+
+    g, a = _random_graph(5)
+    n = g.number_of_nodes()
+    ranks = nx.pagerank(g, tol=1e-15, max_iter=10_000, weight="weight")
+    oracle = np.array([ranks[v] for v in range(n)])
+    rough = oracle + np.random.default_rng(1).uniform(0, 1e-3, n)  # a stale, unnormalised start
+    r = polish_pagerank(a, rough)
+    assert r.converged and r.scores.sum() == pytest.approx(1.0, abs=1e-15)
+    assert r.scores == pytest.approx(oracle, abs=1e-12)
+    for v in range(n):
+        assert abs(decompose_influence(a, r.scores, v).residual) < 1e-13  # the L1 tol
+
+
+def _attention_arrays(seed, n=15):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    pairs = rng.integers(0, n, size=(40, 2))
+    follows = np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    m = 60
+    return {
+        "follow_src": follows[:, 0], "follow_dst": follows[:, 1],
+        "inter_src": rng.integers(0, n, m), "inter_dst": rng.integers(0, n, m),
+        "inter_type": rng.integers(0, 3, m), "inter_decayed": rng.uniform(0.0, 4.0, m),
+        "type_names": ["retweet", "like", "reply"],
+        "type_weights": {"retweet": 2.0, "like": 0.5},  # reply: 1.0
+    }
+
+
+@pytest.mark.parametrize("concave", ["log1p", "sqrt", "linear"])
+@pytest.mark.parametrize("follow_weight", [1.0, 0.3, 0.0])
+def test_parts_by_kind_sum_to_each_contribution(concave, follow_weight):
+    import numpy as np
+
+    from graph_influence.algorithms.attention import CONCAVE_TRANSFORMS, attention_matrix
+    from graph_influence.algorithms.explain import decompose_influence
+
+    n = 15
+    graph = _attention_arrays(7, n) | {"follow_weight": follow_weight, "concave": concave}
+    a = attention_matrix(n, **graph)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    coo = a.tocoo()
+    g.add_weighted_edges_from(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(),
+                                  strict=True))
+    ranks = nx.pagerank(g, tol=1e-15, max_iter=10_000)
+    x = np.array([ranks[v] for v in range(n)])
+    out = np.asarray(a.sum(axis=1)).ravel()
+    tw = [2.0, 0.5, 1.0]
+    for v in range(n):
+        e = decompose_influence(a, x, v, **graph)
+        assert e.follow + e.by_type.sum(axis=1) == pytest.approx(e.contributions, abs=1e-15)
+        for i, u in enumerate(e.sources.tolist()):
+            # the oracle: pre-transform sums per type by a direct loop over the aggregates
+            s = [0.0, 0.0, 0.0]
+            for src, dst, t, val in zip(graph["inter_src"], graph["inter_dst"],
+                                        graph["inter_type"], graph["inter_decayed"], strict=True):
+                if src == u and dst == v:
+                    s[t] += tw[t] * val
+            follows = any(fs == u and fd == v for fs, fd in zip(graph["follow_src"],
+                                                                 graph["follow_dst"], strict=True))
+            share = 0.85 * x[u] / out[u]
+            assert e.follow[i] == pytest.approx(share * follow_weight * follows, abs=1e-15)
+            g_s = float(CONCAVE_TRANSFORMS[concave](sum(s)))
+            for t in range(3):
+                expected = share * g_s * s[t] / sum(s) if sum(s) else 0.0
+                assert e.by_type[i, t] == pytest.approx(expected, abs=1e-15)
+            assert e.interaction_sums[i].tolist() == pytest.approx(s, abs=1e-12)
+
+
+def test_split_by_type_is_proportional_to_pre_transform_sums():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graph_influence.algorithms.explain import decompose_influence
+
+    # 0 follows 1, retweeted it (decayed sum 2, weight 1) and liked it (decayed 2, weight 0.5):
+    # S = 2 + 1 = 3, w(0, 1) = 1 + log1p(3); 1 -> 2 and 2 -> 0 make a cycle.
+    w01 = 1.0 + math.log1p(3.0)
+    a = sp.csr_array(np.array([[0, w01, 0], [0, 0, 1.0], [1.0, 0, 0]]))
+    g = nx.DiGraph()
+    g.add_weighted_edges_from([(0, 1, w01), (1, 2, 1.0), (2, 0, 1.0)])
+    r = nx.pagerank(g, alpha=0.9, tol=1e-15, max_iter=10_000)
+    x = np.array([r[0], r[1], r[2]])
+    e = decompose_influence(
+        a, x, 1, alpha=0.9, follow_src=np.array([0]), follow_dst=np.array([1]),
+        inter_src=np.array([0, 0]), inter_dst=np.array([1, 1]), inter_type=np.array([1, 0]),
+        inter_decayed=np.array([2.0, 2.0]), type_names=["like", "retweet"],
+        type_weights={"like": 0.5})
+    c = 0.9 * r[0]  # all of 0's out-weight goes to 1
+    assert e.contributions[0] == pytest.approx(c, abs=1e-15)
+    assert e.follow[0] == pytest.approx(c / w01, abs=1e-15)
+    g3 = math.log1p(3.0)
+    assert e.by_type[0].tolist() == pytest.approx([c * g3 / w01 / 3, c * g3 / w01 * 2 / 3],
+                                                  abs=1e-15)
+    assert e.interaction_sums[0].tolist() == [1.0, 2.0]
+    assert e.teleport == pytest.approx(0.1 / 3, abs=1e-15)
+
+
+def test_split_by_topic_by_hand():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graph_influence.algorithms.explain import decompose_influence, split_by_topic
+
+    # into node 0: 1 retweeted it (sum 4), 2 replied (sum 1) with an event tagged with both topics
+    a = sp.csr_array(np.array([[0, 1.0, 1.0], [4.0, 0, 0], [1.0, 0, 0]]))
+    x = np.array([0.5, 0.25, 0.25])
+    e = decompose_influence(a, x, 0, alpha=0.8, inter_src=np.array([1, 2]),
+                            inter_dst=np.array([0, 0]), inter_type=np.array([0, 1]),
+                            inter_decayed=np.array([4.0, 1.0]), type_names=["retweet", "reply"],
+                            concave="linear")
+    c1, c2 = 0.8 * 0.25, 0.8 * 0.25
+    parts = split_by_topic(
+        e, tag_src=np.array([1, 2, 2, 0, 1]), tag_dst=np.array([0, 0, 0, 0, 2]),
+        tag_topic=np.array([0, 0, 1, 1, 1]), tag_decayed=np.array([1.0, 1.0, 1.0, 9.0, 9.0]),
+        n_topics=3)
+    # 1: a quarter of its sum is tagged topic 0; 2: its one event carries two topics (halves);
+    # self-tags (0 -> 0) and tags on other nodes' edges (1 -> 2) do not count
+    assert parts.tolist() == pytest.approx([c1 / 4 + c2 / 2, c2 / 2, 0.0], abs=1e-15)
+    assert e.interaction.sum() - parts.sum() == pytest.approx(3 * c1 / 4, abs=1e-15)
+    empty = split_by_topic(e, tag_src=np.array([], dtype=int), tag_dst=np.array([], dtype=int),
+                           tag_topic=np.array([], dtype=int), tag_decayed=np.array([]),
+                           n_topics=2)
+    assert empty.tolist() == [0.0, 0.0]
+
+
+def test_algorithm_argument_errors():
+    import numpy as np
+    import scipy.sparse as sp
+
+    from graph_influence.algorithms.explain import (
+        decompose_influence,
+        polish_pagerank,
+        split_by_topic,
+    )
+
+    a = sp.csr_array(np.array([[0, 1.0, 0], [0, 0, 1.0], [1.0, 0, 0]]))
+    x = np.full(3, 1 / 3)
+    cases = [
+        (dict(alpha=1.0), "alpha"), (dict(alpha=-0.1), "alpha"),
+        (dict(concave="cube"), "concave"), (dict(follow_weight=-1.0), "follow_weight"),
+        (dict(follow_src=np.array([0])), "follow_src and follow_dst"),
+        (dict(follow_src=np.array([0, 1]), follow_dst=np.array([1])), "follow_dst"),
+        (dict(inter_src=np.array([0])), "inter_src, inter_dst"),
+        (dict(inter_src=[0], inter_dst=[1], inter_type=[2], inter_decayed=[1.0],
+              type_names=["like"]), "inter_type"),
+        (dict(inter_src=[0], inter_dst=[1], inter_type=[0], inter_decayed=[-1.0],
+              type_names=["like"]), "inter_decayed"),
+        (dict(type_names=["like"], type_weights={"like": -1.0}), "type_weights"),
+        # the arrays do not describe this adjacency (0 -> 1 has weight 1, not log1p(1))
+        (dict(inter_src=[0], inter_dst=[1], inter_type=[0], inter_decayed=[1.0],
+              type_names=["like"]), "adjacency does not match"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            decompose_influence(a, x, 1, **kwargs)
+    with pytest.raises(ValueError, match="node"):
+        decompose_influence(a, x, 3)
+    with pytest.raises(ValueError, match="node"):
+        decompose_influence(a, x, 1.5)
+    with pytest.raises(ValueError, match="influence"):
+        decompose_influence(a, x[:2], 0)
+    with pytest.raises(ValueError, match="influence"):
+        decompose_influence(a, -x, 0)
+    with pytest.raises(ValueError, match="adjacency"):
+        decompose_influence(sp.csr_array(np.ones((2, 3))), x, 0)
+    with pytest.raises(ValueError, match="adjacency"):
+        decompose_influence(-a, x, 0)
+    with pytest.raises(ValueError, match="influence"):
+        polish_pagerank(a, np.zeros(3))
+    with pytest.raises(ValueError, match="alpha"):
+        polish_pagerank(a, x, alpha=1.5)
+    e = decompose_influence(a, x, 1)
+    tags = dict(tag_src=[0], tag_dst=[1], tag_topic=[0], tag_decayed=[1.0])
+    with pytest.raises(ValueError, match="tag_topic"):
+        split_by_topic(e, **tags, n_topics=0)
+    with pytest.raises(ValueError, match="n_topics"):
+        split_by_topic(e, **tags, n_topics=-1)
+    with pytest.raises(ValueError, match="tag_decayed"):
+        split_by_topic(e, **(tags | {"tag_decayed": [1.0, 2.0]}), n_topics=1)
+    with pytest.raises(ValueError, match="decomposition"):
+        split_by_topic({"sources": []}, **tags, n_topics=1)
+
+
+def test_algorithm_examples_run():
+    import doctest
+
+    import graph_influence.algorithms.explain as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
