@@ -23,12 +23,13 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
     from .algorithms.scaling import Calibration
-    from .analysis import AnalysisParams, AnalysisResult, analyze
+    from .analysis import AnalysisResult, analyze
     from .compare import compare_runs
     from .explain import explain_user
     from .exporting import export_scores
     from .loaders import read_snapshot
     from .loading import load_snapshot
+    from .params import AnalysisParams
     from .report import write_report
     from .sample_data import sample_path
     from .stores import open_store
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "AnalysisParams": ".analysis",
+    "AnalysisParams": ".params",
     "AnalysisResult": ".analysis",
     "analyze": ".analysis",
     "Calibration": ".algorithms.scaling",

@@ -7,137 +7,26 @@ calibration) is written back to the store, which keeps every run.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from graph_influence.algorithms.attention import CONCAVE_TRANSFORMS
-from graph_influence.algorithms.communities import METHODS as COMMUNITY_METHODS
 from graph_influence.algorithms.pagerank import pagerank
 from graph_influence.algorithms.ranking import competition_rank
-from graph_influence.algorithms.scaling import SCALES, Calibration, scale_scores
+from graph_influence.algorithms.scaling import Calibration, scale_scores
 from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
+from graph_influence.params import AnalysisParams
 from graph_influence.progress import Stages
 from graph_influence.results import CommunityResults, TopicResults
-from graph_influence.schema import DEFAULT_INTERACTION_TYPES
 from graph_influence.stores import RunRecord, Store
-from graph_influence.timeparse import format_duration, parse_duration, parse_instant
 from graph_influence.topic_signals import extract_topic_signals
 
 __all__ = ["AnalysisParams", "AnalysisResult", "analyze"]
-
-
-@dataclass(frozen=True)
-class AnalysisParams:
-    """Parameters of an influence analysis (the CLI options of ``analyze``).
-
-    Attributes
-    ----------
-    damping : float
-        PageRank damping factor in [0, 1) (default 0.85).
-    tol : float
-        Stop when the L1 change of an iteration is below this (default 1e-6).
-    max_iter : int
-        Maximum power iterations (default 100).
-    half_life : str or float or None
-        Half-life of interaction weight (``"30d"``, seconds, or ``None``/``"none"`` for no decay).
-    as_of : str or datetime or None
-        Time ages are measured from; events after it are ignored. Default: the newest
-        timestamp in the store.
-    type_weights : mapping of str to float
-        Weight of each interaction type (defaults: retweet 1, quote 1, reply 0.75,
-        mention 0.5, like 0.25; other types 1).
-    follow_weight : float
-        Weight of a follow edge (default 1).
-    concave : {"log1p", "sqrt", "linear"}
-        Diminishing-returns transform of repeated interactions between one pair.
-    scale : {"klout", "percentile", "log", "tweepcred"}
-        How influence becomes a 0-100 score (overall and per topic).
-    topics : bool
-        Compute topic signals and topic-specific influence (default True).
-    min_topic_users : int
-        A topic needs at least this many users with an affinity to it (default 3).
-    max_topics : int
-        Keep at most this many topics, the most widespread first (default 100).
-    topic_boost : float
-        Weight of a topic's tagged interactions on that topic's walk, relative to the
-        attention graph (default 1: ``W_t = A + 1 * g(tagged sums)``).
-    topic_keep : int
-        Stores keep each topic's best ``topic_keep`` users and everyone with an affinity.
-    communities : bool
-        Detect communities (modularity) on the symmetrised graph (default True).
-    community_method : {"louvain", "leiden"}
-        ``louvain`` (default; compiled, fast) or ``leiden`` (igraph; every community connected,
-        ~5-10x slower on large graphs).
-    resolution : float
-        Modularity resolution (default 1; larger gives more, smaller communities).
-    seed : int
-        Seed of the community detection (same seed, same partition).
-    """
-
-    damping: float = 0.85
-    tol: float = 1e-6
-    max_iter: int = 100
-    half_life: str | float | None = "30d"
-    as_of: str | datetime | None = None
-    type_weights: Mapping[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_INTERACTION_TYPES)
-    )
-    follow_weight: float = 1.0
-    concave: str = "log1p"
-    scale: str = "klout"
-    topics: bool = True
-    min_topic_users: int = 3
-    max_topics: int = 100
-    topic_boost: float = 1.0
-    topic_keep: int = 1000
-    communities: bool = True
-    community_method: str = "louvain"
-    resolution: float = 1.0
-    seed: int = 0
-
-    def validated(self) -> AnalysisParams:
-        """Check every parameter; raise :class:`GraphInfluenceError` naming the bad one."""
-        if not 0 <= self.damping < 1:
-            raise GraphInfluenceError(f"--damping must be in [0, 1), not {self.damping}")
-        if not self.tol > 0:
-            raise GraphInfluenceError(f"--tol must be > 0, not {self.tol}")
-        if self.max_iter < 1:
-            raise GraphInfluenceError(f"--max-iter must be >= 1, not {self.max_iter}")
-        if self.follow_weight < 0:
-            raise GraphInfluenceError(f"--follow-weight must be >= 0, not {self.follow_weight}")
-        bad = {t: w for t, w in self.type_weights.items() if not (w >= 0)}
-        if bad:
-            raise GraphInfluenceError(f"--weight values must be >= 0: {bad}")
-        if self.scale not in SCALES:
-            raise GraphInfluenceError(f"--scale must be one of {', '.join(SCALES)}")
-        if self.concave not in CONCAVE_TRANSFORMS:
-            raise GraphInfluenceError(
-                f"--concave must be one of {', '.join(CONCAVE_TRANSFORMS)}"
-            )
-        if self.min_topic_users < 1:
-            raise GraphInfluenceError(f"--min-topic-users must be >= 1, not {self.min_topic_users}")
-        if self.max_topics < 1:
-            raise GraphInfluenceError(f"--max-topics must be >= 1, not {self.max_topics}")
-        if not self.topic_boost >= 0:
-            raise GraphInfluenceError(f"--topic-boost must be >= 0, not {self.topic_boost}")
-        if self.topic_keep < 1:
-            raise GraphInfluenceError(f"--topic-keep must be >= 1, not {self.topic_keep}")
-        if self.community_method not in COMMUNITY_METHODS:
-            raise GraphInfluenceError(
-                f"--community-method must be one of {', '.join(COMMUNITY_METHODS)}"
-            )
-        if not self.resolution > 0:
-            raise GraphInfluenceError(f"--resolution must be > 0, not {self.resolution}")
-        parse_duration(self.half_life)
-        parse_instant(self.as_of)
-        return self
 
 
 @dataclass
@@ -159,6 +48,9 @@ class AnalysisResult:
         The communities (None when skipped).
     ids : numpy.ndarray
         User ids in the order of the arrays of ``topics`` and ``communities``.
+    warnings : list of str
+        What the user should know about the parameters (e.g. a weight for a type the store
+        does not hold, which changes nothing).
     """
 
     run: RunRecord
@@ -167,6 +59,7 @@ class AnalysisResult:
     topics: TopicResults | None = None
     communities: CommunityResults | None = None
     ids: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def run_id(self) -> int | None:
@@ -215,6 +108,9 @@ def analyze(
 
     Raises
     ------
+    ParameterError
+        If a parameter has a value it cannot take (the error names the parameter), or a type
+        weight names a type the store does not hold.
     PowerIterationFailedConvergence
         If PageRank does not converge within ``max_iter`` iterations.
     StoreNotReadyError
@@ -231,13 +127,14 @@ def analyze(
     1.0
     """
     params = (params or AnalysisParams()).validated()
-    half_life = parse_duration(params.half_life)
-    as_of = parse_instant(params.as_of)
+    half_life = params.half_life_seconds
+    as_of = params.as_of_time
     with Stages("analyze", enabled=progress) as stage:
         stage("graph view")
         if as_of is None:
             as_of = store.time_range()[1]
         view = store.graph_view(as_of=as_of, half_life_seconds=half_life)
+        warnings = params.check_types(view.type_names)
         stage("attention graph")
         adjacency = view.attention(
             type_weights=params.type_weights,
@@ -273,13 +170,8 @@ def analyze(
             community_results = _describe_communities(found, pr.scores, view, topic_results,
                                                       params)
         stage("store results")
-        stored_params = {
-            **asdict(params),
-            "type_weights": dict(params.type_weights),
-            "half_life": format_duration(half_life),
-            "as_of": as_of.isoformat() if as_of else None,
-            "calibration_reused": calibration is not None,
-        }
+        stored_params = params.to_record(store_types=view.type_names, as_of=as_of,
+                                         calibration_reused=calibration is not None)
         extras = {
             "n_topics": topic_results.n_topics if topic_results else 0,
             "topics": list(topic_results.names) if topic_results else [],
@@ -308,7 +200,8 @@ def analyze(
         frame["community"] = community_results.membership
     # users are in id order already: a stable sort on rank gives (rank, id) order
     frame = frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
-    return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids)
+    return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids,
+                          warnings)
 
 
 def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults:

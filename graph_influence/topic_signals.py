@@ -26,7 +26,6 @@ ignored), later turned into a boost by the concave transform.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -36,6 +35,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from graph_influence.graph_view import GraphView
+from graph_influence.topic_names import normalize_topic
 
 __all__ = [
     "AFFINITY_WEIGHTS",
@@ -47,24 +47,6 @@ __all__ = [
 #: Weights of the three signal kinds in the affinity (see the module docstring).
 AFFINITY_WEIGHTS = {"declared": 1.0, "posted": 1.0, "engaged": 0.5}
 _HASHTAG = r"#([\p{L}\p{N}_]+)"
-
-
-def normalize_topic(text: str) -> str:
-    """Normalise one topic or hashtag: NFKC, case-folded, without a leading ``#``.
-
-    Examples
-    --------
-    >>> normalize_topic(" #Python ")
-    'python'
-    >>> normalize_topic("Straße") == normalize_topic("STRASSE")
-    True
-    >>> normalize_topic("#2024")  # no letter: not a topic
-    ''
-
-    """
-    topic = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip().casefold()
-    # like Twitter's hashtags, a topic needs a letter: '#1', '#2024' and '#...' are not topics
-    return topic if any(ch.isalpha() for ch in topic) else ""
 
 
 @dataclass

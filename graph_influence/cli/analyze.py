@@ -1,0 +1,84 @@
+"""``graph-influence analyze``: its analysis options come from ``graph_influence.params``."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph_influence.cli.app import app, echo_err, handle_errors
+from graph_influence.cli.options import (
+    FormatOption,
+    OutputFormat,
+    StoreOption,
+    analysis_parameters,
+    hidden_limit_alias,
+    limit_option,
+    params_from_options,
+    with_parameters,
+)
+
+__all__ = ["analyze"]
+
+CALIBRATION_PANEL = "Calibration"
+
+
+def _cli_parameters() -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("store", kw, default=None, annotation=StoreOption),
+        *analysis_parameters(),
+        inspect.Parameter("calibration", kw, default=None, annotation=Annotated[
+            Path | None, typer.Option("--calibration", help="Reuse a saved calibration "
+                                      "(comparable scores).", rich_help_panel=CALIBRATION_PANEL)]),
+        inspect.Parameter("save_calibration", kw, default=None, annotation=Annotated[
+            Path | None, typer.Option("--save-calibration", help="Save this run's calibration "
+                                      "to a file.", rich_help_panel=CALIBRATION_PANEL)]),
+        inspect.Parameter("limit", kw, default=10, annotation=Annotated[
+            int, limit_option("users in the leaderboard it prints")]),
+        inspect.Parameter("limit_alias", kw, default=None,
+                          annotation=Annotated[int | None, hidden_limit_alias()]),
+        inspect.Parameter("format", kw, default=OutputFormat.table, annotation=FormatOption),
+    ]
+
+
+def analyze(**options) -> None:
+    """Compute influence (weighted PageRank), 0-100 scores, topics and communities.
+
+    Example: graph-influence analyze --half-life 7d --weight retweet=2 --scale klout
+    """
+    params = params_from_options(options)  # checked before the engine is imported
+    from graph_influence.algorithms.scaling import Calibration
+    from graph_influence.analysis import analyze as run_analysis
+    from graph_influence.cli.queries import write_top
+    from graph_influence.stores import open_store
+
+    cal = Calibration.load(options["calibration"]) if options["calibration"] else None
+    limit = options["limit_alias"] or options["limit"]
+    with open_store(options["store"]) as st:
+        result = run_analysis(st, params, calibration=cal)
+        board = st.top_rows(limit, run_id=result.run_id)
+    if options["save_calibration"]:
+        result.calibration.save(options["save_calibration"])
+    for warning in result.warnings:
+        echo_err(f"warning: {warning}")
+    run = result.run
+    echo_err(
+        f"run {run.run_id}: {run.n_users:,} users, {run.n_edges:,} weighted edges, "
+        f"{run.n_events:,} events as of {run.as_of}; converged in {run.iterations} iterations "
+        f"(L1 change {run.error:.2e})"
+    )
+    extras = run.extras
+    if extras.get("n_topics"):
+        echo_err(f"  {extras['n_topics']} topics (slowest converged in "
+                 f"{extras['topic_iterations_max']} iterations)")
+    if extras.get("modularity") is not None:
+        echo_err(f"  {extras['n_communities']:,} communities, modularity "
+                 f"{extras['modularity']:.4f}")
+    write_top(board, options["format"].value)
+
+
+app.command(name="analyze", rich_help_panel=None)(
+    handle_errors(with_parameters(analyze, _cli_parameters())))

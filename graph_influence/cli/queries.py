@@ -1,0 +1,203 @@
+"""The query commands: ``top``, ``topics``, ``communities``, ``info``, ``export``.
+
+They read the store's light query members (plain rows, no numpy or pandas), so that each
+answers in a fraction of a second as a process.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from graph_influence.cli.app import app, echo_err, handle_errors
+from graph_influence.cli.options import (
+    ExportFormat,
+    FormatOption,
+    OutputFormat,
+    ReportFormat,
+    ReportFormatOption,
+    RunOption,
+    StoreOption,
+    hidden_limit_alias,
+    limit_option,
+)
+
+__all__ = ["communities", "export", "info", "top", "topics", "write_top"]
+
+
+def _open(store: str | None):
+    from graph_influence.stores import open_store
+
+    return open_store(store, read_only=True)
+
+
+def _select(rows, wanted: list[str]):
+    """``rows`` (a :class:`~graph_influence.stores.base.Rows`) reduced to ``wanted`` columns."""
+    index = [rows.columns.index(c) for c in wanted]
+    return wanted, [tuple(r[i] for i in index) for r in rows.rows]
+
+
+def _with_name(rows, columns: list[str], fmt: str) -> list[str]:
+    """Add the ``name`` column, except to a table where no user has a name."""
+    if "name" not in rows.columns:
+        return columns
+    i = rows.columns.index("name")
+    if fmt != "table" or any(r[i] is not None for r in rows.rows):
+        return [*columns, "name"]
+    return columns
+
+
+def write_top(rows, fmt: str) -> None:
+    """Write a leaderboard (``rank, id, score, influence[, name]``)."""
+    from graph_influence.formatting import write_rows
+
+    columns, values = _select(rows, _with_name(rows, ["rank", "id", "score", "influence"], fmt))
+    write_rows(columns, values, fmt, float_digits={"score": 1})
+
+
+@app.command()
+@handle_errors
+def top(
+    store: StoreOption = None,
+    limit: Annotated[int, limit_option("users")] = 10,
+    limit_alias: Annotated[int | None, hidden_limit_alias()] = None,
+    run: RunOption = None,
+    topic: Annotated[str | None, typer.Option(
+        "--topic", help="Rank by influence on this topic (see graph-influence topics).",
+        show_default=False)] = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """Print the top influencers of the latest analysis, overall or for one topic.
+
+    Example: graph-influence top --topic python -n 20 --format json
+    """
+    from graph_influence.formatting import write_rows
+
+    limit = limit_alias or limit
+    if topic is None:
+        with _open(store) as st:
+            rows = st.top_rows(limit, run_id=run)
+        write_top(rows, format.value)
+        return
+    from graph_influence.topic_names import normalize_topic
+
+    with _open(store) as st:
+        rows = st.top_topic_rows(normalize_topic(topic), limit, run_id=run)
+    wanted = ["rank", "id", "score", "topic_influence", "influence", "score_overall"]
+    columns, values = _select(rows, _with_name(rows, wanted, format.value))
+    write_rows(columns, values, format.value, float_digits={"score": 1, "score_overall": 1})
+
+
+@app.command()
+@handle_errors
+def topics(
+    store: StoreOption = None,
+    run: RunOption = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """List the topics of the latest analysis with their user counts and top 3 influencers.
+
+    Example: graph-influence topics --format json
+    """
+    from graph_influence.formatting import write_rows
+
+    with _open(store) as st:
+        rows = st.topics_rows(run_id=run)
+    write_rows(rows.columns, rows.rows, format.value)
+
+
+@app.command()
+@handle_errors
+def communities(
+    store: StoreOption = None,
+    run: RunOption = None,
+    limit: Annotated[int, limit_option("communities, the largest first")] = 20,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """List the communities of the latest analysis: size, top topics, top members.
+
+    Example: graph-influence communities --format json
+    """
+    import json
+
+    from graph_influence.formatting import to_jsonable, write_rows
+
+    with _open(store) as st:
+        modularity, rows = st.communities_rows(run_id=run, limit=limit)
+    records = rows.rows
+    if format.value == "json":
+        sys.stdout.write(json.dumps(to_jsonable({
+            "modularity": modularity,
+            "communities": [dict(zip(rows.columns, r, strict=True)) for r in records],
+        }), ensure_ascii=False) + "\n")
+        return
+    if format.value == "table":
+        echo_err(f"modularity {modularity:.4f}")
+        topics_at = rows.columns.index("top_topics")
+        records = [tuple(", ".join(f"{t['topic']} ({t['lift']:.1f}x)" for t in v)
+                         if i == topics_at else v for i, v in enumerate(r)) for r in records]
+    write_rows(rows.columns, records, format.value)
+
+
+@app.command()
+@handle_errors
+def info(
+    store: StoreOption = None,
+    format: ReportFormatOption = ReportFormat.table,
+) -> None:
+    """Show what the store holds: counts, loads, and the last analysis.
+
+    Example: graph-influence info --format json
+    """
+    from graph_influence.formatting import write_json
+
+    with _open(store) as st:
+        data = st.info()
+    if format.value == "json":
+        write_json({**data, **data["counts"]})
+        return
+    out = sys.stdout
+    out.write(f"store      {data['store']}\n")
+    for name, count in data["counts"].items():
+        out.write(f"{name:<11}{count:,}\n")
+    lo, hi = data["time_range"]
+    out.write(f"time range {lo} .. {hi}\n")
+    out.write(f"loads      {len(data['loads'])}\n")
+    for ld in data["loads"]:
+        out.write(f"  {ld['load_id']}  {ld['status']:<9} {ld['format']:<9} {ld['source']}\n")
+    last = data["last_run"]
+    if last is None:
+        out.write("last run   none — run: graph-influence analyze\n")
+    else:
+        out.write(f"runs       {data['runs']}\n")
+        out.write(f"last run   {last.run_id} at {last.created_at}: {last.n_users:,} users, "
+                  f"converged={last.converged} in {last.iterations} iterations "
+                  f"(L1 change {last.error:.2e})\n")
+        params = ", ".join(f"{k}={v}" for k, v in sorted(last.params.items()))
+        out.write(f"parameters {params}\n")
+
+
+@app.command()
+@handle_errors
+def export(
+    out: Annotated[Path, typer.Argument(help="File to write.")],
+    store: StoreOption = None,
+    format: Annotated[
+        ExportFormat | None, typer.Option("--format", "-f", help="File format (default: from "
+                                          "the file's suffix, else csv).", show_default=False)
+    ] = None,
+    run: RunOption = None,
+) -> None:
+    """Export one row per user (id, influence, score, rank, community, topic scores).
+
+    Example: graph-influence export scores.parquet
+    """
+    from graph_influence.exporting import export_scores
+
+    with _open(store) as st:
+        n = export_scores(st, out, format=format.value if format else None, run_id=run)
+    echo_err(f"wrote {n:,} users to {out}")
+

@@ -1,0 +1,447 @@
+"""The parameters of an analysis, each defined once.
+
+Every parameter of ``analyze`` is declared here with its type, default, allowed values, help
+text and CLI panel, as a field of :class:`AnalysisParams`. The three places that used to repeat
+them are derived from these fields:
+
+- the Python API: ``AnalysisParams(damping=0.9)``;
+- the CLI: the options of ``graph-influence analyze`` (flag, type, default, choices, help) are
+  built from :func:`specs` by ``graph_influence.cli``;
+- stored runs: :meth:`AnalysisParams.to_record` writes a run's parameters and
+  :meth:`AnalysisParams.from_record` reads them back, so a reader never repeats a default.
+
+This module imports nothing heavy (no numpy), so the CLI can check option values before it
+imports the engine. Errors name the Python argument (:class:`ParameterError` keeps it in
+``param``); the CLI rewrites the message with the flag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from graph_influence.errors import GraphInfluenceError
+from graph_influence.schema import DEFAULT_INTERACTION_TYPES
+from graph_influence.timeparse import format_duration, parse_duration, parse_instant
+
+__all__ = [
+    "CONCAVE_CHOICES",
+    "COMMUNITY_METHOD_CHOICES",
+    "RECORD_VERSION",
+    "SCALE_CHOICES",
+    "AnalysisParams",
+    "ParamSpec",
+    "ParameterError",
+    "parse_weight_items",
+    "specs",
+]
+
+#: Version of the stored parameter record (``to_record``). Version 1 records (before it was
+#: written) kept ``type_weights`` as given; types missing from them weighed 1.
+RECORD_VERSION = 2
+
+#: The allowed values of the choice parameters; the algorithm modules define the same keys
+#: (``algorithms.scaling.SCALES``, ``algorithms.attention.CONCAVE_TRANSFORMS``,
+#: ``algorithms.communities.METHODS``), which a test checks.
+SCALE_CHOICES = ("klout", "percentile", "log", "tweepcred")
+CONCAVE_CHOICES = ("log1p", "sqrt", "linear")
+COMMUNITY_METHOD_CHOICES = ("louvain", "leiden")
+
+
+class ParameterError(GraphInfluenceError, ValueError):
+    """A parameter of an analysis has a value it cannot take.
+
+    Parameters
+    ----------
+    param : str
+        The Python name of the parameter (``max_iter``).
+    requirement : str
+        What is wrong, without the name (``"must be >= 1, not 0"``).
+    """
+
+    def __init__(self, param: str, requirement: str) -> None:
+        self.param = param
+        self.requirement = requirement
+        super().__init__(f"{param} {requirement}")
+
+    def for_flag(self, flag: str) -> str:
+        """The message with the CLI flag in place of the Python name."""
+        return f"{flag} {self.requirement}"
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """How one parameter is declared: what the CLI and the readers of stored runs use.
+
+    Attributes
+    ----------
+    name : str
+        The Python name (a field of :class:`AnalysisParams`).
+    type : str
+        ``"float"``, ``"int"``, ``"bool"``, ``"str"``, ``"duration"``, ``"instant"`` or
+        ``"weights"`` (``TYPE=W`` items).
+    default : object
+        The default value.
+    help : str
+        One line of help.
+    panel : str
+        The CLI help panel the option is listed under.
+    choices : tuple of str
+        Allowed values of a choice parameter (empty: any value of the type).
+    minimum, maximum : float or None
+        Allowed range; ``exclusive_minimum``/``exclusive_maximum`` make a bound open.
+    flag : str
+        The CLI flag (``--max-iter``).
+    metavar : str or None
+        The CLI placeholder for the value.
+    """
+
+    name: str
+    type: str
+    default: Any
+    help: str
+    panel: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+    flag: str = ""
+    metavar: str | None = None
+
+    def check(self, value: Any) -> None:
+        """Raise :class:`ParameterError` if ``value`` is not allowed."""
+        if self.choices and value not in self.choices:
+            raise ParameterError(self.name, f"must be one of {', '.join(self.choices)}, "
+                                            f"not {value!r}")
+        if self.type in ("float", "int"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ParameterError(self.name, f"must be a number, not {value!r}")
+            if self.type == "int" and not float(value).is_integer():
+                raise ParameterError(self.name, f"must be a whole number, not {value!r}")
+            if not math.isfinite(value):
+                raise ParameterError(self.name, f"must be a finite number, not {value!r}")
+            lo, hi = self.minimum, self.maximum
+            if (lo is not None and (value < lo or (self.exclusive_minimum and value == lo))) or (
+                    hi is not None and (value > hi or (self.exclusive_maximum and value == hi))):
+                raise ParameterError(self.name, f"must be {self.range_text()}, not {value!r}")
+        elif self.type == "bool" and not isinstance(value, bool):
+            raise ParameterError(self.name, f"must be True or False, not {value!r}")
+
+    def range_text(self) -> str:
+        """The allowed range in words: ``in [0, 1)``, ``>= 1``, ``> 0``."""
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and hi is not None:
+            return (f"in {'(' if self.exclusive_minimum else '['}{lo:g}, {hi:g}"
+                    f"{')' if self.exclusive_maximum else ']'}")
+        if lo is not None:
+            return f"{'>' if self.exclusive_minimum else '>='} {lo:g}"
+        if hi is not None:
+            return f"{'<' if self.exclusive_maximum else '<='} {hi:g}"
+        return "any value"
+
+
+def _param(default: Any = dataclasses.MISSING, *, type: str, help: str, panel: str,
+           default_factory: Any = dataclasses.MISSING, metavar: str | None = None,
+           choices: tuple[str, ...] = (), minimum: float | None = None,
+           maximum: float | None = None, exclusive_minimum: bool = False,
+           exclusive_maximum: bool = False, flag: str | None = None) -> Any:
+    """A dataclass field carrying its :class:`ParamSpec` pieces in ``metadata``."""
+    meta = {"type": type, "help": help, "panel": panel, "choices": choices,
+            "minimum": minimum, "maximum": maximum, "exclusive_minimum": exclusive_minimum,
+            "exclusive_maximum": exclusive_maximum, "flag": flag, "metavar": metavar}
+    if default_factory is not dataclasses.MISSING:
+        return field(default_factory=default_factory, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+_INFLUENCE, _TIME, _TOPICS, _COMMUNITIES = "Influence", "Time", "Topics", "Communities"
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Parameters of an influence analysis (the options of ``graph-influence analyze``).
+
+    Each field's default, allowed values and help are declared once, here; :func:`specs`
+    lists them for the CLI and :meth:`from_record` reads a stored run's parameters back.
+
+    Attributes
+    ----------
+    damping : float
+        PageRank damping factor in [0, 1) (default 0.85).
+    tol : float
+        Stop when the L1 change of an iteration is below this (default 1e-6).
+    max_iter : int
+        Maximum power iterations (default 100).
+    half_life : str or float or None
+        Half-life of interaction weight (``"30d"``, seconds, or ``None``/``"none"`` for no decay).
+    as_of : str or datetime or None
+        Time ages are measured from; events after it are ignored. Default: the newest
+        timestamp in the store.
+    type_weights : mapping of str to float
+        Weights of interaction types, merged over the defaults (retweet 1, quote 1, reply 0.75,
+        mention 0.5, like 0.25; other types 1): ``{"retweet": 2}`` changes the retweet weight
+        and keeps the others, exactly as ``--weight retweet=2`` does.
+    follow_weight : float
+        Weight of a follow edge (default 1).
+    concave : {"log1p", "sqrt", "linear"}
+        Diminishing-returns transform of repeated interactions between one pair.
+    scale : {"klout", "percentile", "log", "tweepcred"}
+        How influence becomes a 0-100 score (overall and per topic).
+    topics : bool
+        Compute topic signals and topic-specific influence (default True).
+    min_topic_users : int
+        A topic needs at least this many users with an affinity to it (default 3).
+    max_topics : int
+        Keep at most this many topics, the most widespread first (default 100).
+    topic_boost : float
+        Weight of a topic's tagged interactions on that topic's walk, relative to the
+        attention graph (default 1: ``W_t = A + 1 * g(tagged sums)``).
+    topic_keep : int
+        Stores keep each topic's best ``topic_keep`` users and everyone with an affinity.
+    communities : bool
+        Detect communities (modularity) on the symmetrised graph (default True).
+    community_method : {"louvain", "leiden"}
+        ``louvain`` (default; compiled, fast) or ``leiden`` (igraph; every community connected,
+        ~5-10x slower on large graphs).
+    resolution : float
+        Modularity resolution (default 1; larger gives more, smaller communities).
+    seed : int
+        Seed of the community detection (same seed, same partition).
+
+    Examples
+    --------
+    >>> p = AnalysisParams(type_weights={"retweet": 2})
+    >>> p.type_weights["retweet"], p.type_weights["reply"]
+    (2.0, 0.75)
+    >>> AnalysisParams(damping=1.5).validated()
+    Traceback (most recent call last):
+    ...
+    graph_influence.params.ParameterError: damping must be in [0, 1), not 1.5
+    """
+
+    damping: float = _param(0.85, type="float", minimum=0, maximum=1, exclusive_maximum=True,
+                            help="PageRank damping factor in [0, 1).", panel=_INFLUENCE)
+    tol: float = _param(1e-6, type="float", minimum=0, exclusive_minimum=True,
+                        help="Stop when the L1 change of an iteration is below this.",
+                        panel=_INFLUENCE)
+    max_iter: int = _param(100, type="int", minimum=1, help="Maximum power iterations.",
+                           panel=_INFLUENCE)
+    half_life: str | float | None = _param(
+        "30d", type="duration", metavar="DURATION", panel=_TIME,
+        help="Interaction half-life: 30d, 12h, 90m, 3600s, or none (no decay).")
+    as_of: str | datetime | None = _param(
+        None, type="instant", metavar="TIME", panel=_TIME,
+        help="Measure ages from this time (ISO-8601 or epoch seconds); later events are "
+             "ignored. Default: the newest timestamp.")
+    type_weights: Mapping[str, float] = _param(
+        type="weights", default_factory=lambda: dict(DEFAULT_INTERACTION_TYPES),
+        flag="--weight", metavar="TYPE=W", panel=_INFLUENCE,
+        help="Weight of an interaction type, merged over the defaults (retweet 1, quote 1, "
+             "reply 0.75, mention 0.5, like 0.25; others 1); repeatable.")
+    follow_weight: float = _param(1.0, type="float", minimum=0, panel=_INFLUENCE,
+                                  help="Weight of a follow edge.")
+    concave: str = _param("log1p", type="str", choices=CONCAVE_CHOICES, panel=_INFLUENCE,
+                          help="Diminishing returns of repeated interactions between a pair.")
+    scale: str = _param("klout", type="str", choices=SCALE_CHOICES, panel=_INFLUENCE,
+                        help="How influence becomes a 0-100 score (klout: median 40, "
+                             "95th percentile 63).")
+    topics: bool = _param(True, type="bool", panel=_TOPICS,
+                          help="Topic signals and topic-specific influence.")
+    min_topic_users: int = _param(3, type="int", minimum=1, panel=_TOPICS,
+                                  help="Users with an affinity a topic needs to be kept.")
+    max_topics: int = _param(100, type="int", minimum=1, panel=_TOPICS,
+                             help="At most this many topics, the most widespread first.")
+    topic_boost: float = _param(1.0, type="float", minimum=0, panel=_TOPICS,
+                                help="Weight of topic-tagged interactions on that topic's walk.")
+    topic_keep: int = _param(1000, type="int", minimum=1, panel=_TOPICS,
+                             help="Users kept per topic besides those with an affinity.")
+    communities: bool = _param(True, type="bool", panel=_COMMUNITIES,
+                               help="Detect communities (modularity).")
+    community_method: str = _param(
+        "louvain", type="str", choices=COMMUNITY_METHOD_CHOICES, panel=_COMMUNITIES,
+        help="louvain (compiled, fast) or leiden (igraph; connected communities, slower).")
+    resolution: float = _param(1.0, type="float", minimum=0, exclusive_minimum=True,
+                               panel=_COMMUNITIES,
+                               help="Modularity resolution (larger: more, smaller communities).")
+    seed: int = _param(0, type="int", panel=_COMMUNITIES,
+                       help="Seed of the community detection (same seed, same partition).")
+
+    def __post_init__(self) -> None:
+        weights = self.type_weights
+        if not isinstance(weights, Mapping):
+            raise ParameterError("type_weights", f"must map type names to numbers, not "
+                                                 f"{type(weights).__name__}")
+        merged = dict(DEFAULT_INTERACTION_TYPES)
+        for name, value in weights.items():
+            key = str(name).strip().lower()
+            if not key:
+                raise ParameterError("type_weights", "has an empty type name")
+            try:
+                merged[key] = float(value)
+            except (TypeError, ValueError):
+                raise ParameterError("type_weights",
+                                     f"must map {key!r} to a number, not {value!r}") from None
+        object.__setattr__(self, "type_weights", merged)
+
+    def validated(self) -> AnalysisParams:
+        """Check every parameter; raise :class:`ParameterError` naming the bad one."""
+        for spec in specs():
+            if spec.type in ("float", "int", "bool", "str"):
+                spec.check(getattr(self, spec.name))
+        bad = {t: w for t, w in self.type_weights.items() if not (math.isfinite(w) and w >= 0)}
+        if bad:
+            items = ", ".join(f"{t}={w:g}" for t, w in sorted(bad.items()))
+            raise ParameterError("type_weights", f"values must be finite and >= 0, not {items}")
+        try:
+            parse_duration(self.half_life)
+        except GraphInfluenceError as exc:
+            raise ParameterError("half_life", _requirement(exc)) from None
+        try:
+            parse_instant(self.as_of)
+        except GraphInfluenceError as exc:
+            raise ParameterError("as_of", _requirement(exc)) from None
+        return self
+
+    @property
+    def half_life_seconds(self) -> float | None:
+        """The half-life in seconds (``None``: no decay)."""
+        return parse_duration(self.half_life)
+
+    @property
+    def as_of_time(self) -> datetime | None:
+        """The as-of time as a naive UTC datetime (``None``: the newest timestamp)."""
+        return parse_instant(self.as_of)
+
+    def check_types(self, store_types: Iterable[str]) -> list[str]:
+        """Check the weights against the interaction types a store holds.
+
+        A weight for a type that is neither a default type nor in the store is a mistake
+        (``retweets`` for ``retweet``) and raises; a changed weight of a default type the store
+        does not hold changes nothing, and is returned as a warning.
+
+        Parameters
+        ----------
+        store_types : iterable of str
+            The interaction types of the store's events.
+
+        Returns
+        -------
+        list of str
+            Warnings to show the user.
+
+        Raises
+        ------
+        ParameterError
+            For a weight of a type the store does not hold and that is not a default type.
+        """
+        held = set(store_types)
+        unknown = sorted(set(self.type_weights) - held - set(DEFAULT_INTERACTION_TYPES))
+        if unknown:
+            name = unknown[0]
+            close = difflib.get_close_matches(name, sorted(held | set(DEFAULT_INTERACTION_TYPES)),
+                                              n=1)
+            hint = f" — did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(
+                "type_weights",
+                f"names a type the store does not hold: {name!r} (the store's types: "
+                f"{', '.join(sorted(held)) or 'none'}){hint}")
+        return [f"no {name!r} interactions in the store: its weight "
+                f"{self.type_weights[name]:g} changes nothing"
+                for name in sorted(set(DEFAULT_INTERACTION_TYPES) - held)
+                if self.type_weights[name] != DEFAULT_INTERACTION_TYPES[name]]
+
+    def resolved_type_weights(self, store_types: Iterable[str]) -> dict[str, float]:
+        """The weight of every type: the merged map plus the store's other types at 1."""
+        out = dict(self.type_weights)
+        for name in store_types:
+            out.setdefault(name, 1.0)
+        return dict(sorted(out.items()))
+
+    def to_record(self, *, store_types: Iterable[str] = (), as_of: datetime | None = None,
+                  **extra: Any) -> dict:
+        """The parameters as stored with a run: JSON-ready, every type weight resolved.
+
+        Parameters
+        ----------
+        store_types : iterable of str
+            The store's interaction types (each gets a weight in the record).
+        as_of : datetime, optional
+            The as-of time the run used (default: the parameter's own value).
+        **extra
+            Other keys to store beside the parameters (e.g. ``calibration_reused``).
+        """
+        record = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        record["type_weights"] = self.resolved_type_weights(store_types)
+        record["half_life"] = format_duration(self.half_life_seconds)
+        when = as_of if as_of is not None else self.as_of_time
+        record["as_of"] = when.isoformat() if when else None
+        record["record_version"] = RECORD_VERSION
+        record.update(extra)
+        return record
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AnalysisParams:
+        """The parameters of a stored run; keys it lacks take today's defaults.
+
+        Keys that are not parameters (``calibration_reused``, ``record_version``) are ignored.
+        Records written before :data:`RECORD_VERSION` 2 kept ``type_weights`` as given, and
+        types missing from them weighed 1; that is restored, so the run's graph is rebuilt
+        exactly.
+
+        Examples
+        --------
+        >>> AnalysisParams.from_record({"damping": 0.9, "calibration_reused": False}).damping
+        0.9
+        """
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in record.items() if k in names}
+        if "type_weights" in values and record.get("record_version", 1) < 2:
+            weights = dict.fromkeys(DEFAULT_INTERACTION_TYPES, 1.0)
+            weights.update(values["type_weights"])
+            values["type_weights"] = weights
+        return cls(**values)
+
+
+def _requirement(exc: Exception) -> str:
+    """A library message as a requirement that follows a parameter's name."""
+    text = str(exc)
+    return "is wrong: " + text if not text.startswith(("must", "is")) else text
+
+
+def specs() -> list[ParamSpec]:
+    """Every parameter's declaration, in field order (what the CLI builds its options from)."""
+    out = []
+    for f in dataclasses.fields(AnalysisParams):
+        meta = dict(f.metadata)
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        flag = meta.pop("flag") or "--" + f.name.replace("_", "-")
+        out.append(ParamSpec(name=f.name, default=default, flag=flag, **meta))
+    return out
+
+
+def parse_weight_items(items: Iterable[str]) -> dict[str, float]:
+    """``TYPE=W`` strings (the ``--weight`` option) as a mapping.
+
+    Examples
+    --------
+    >>> parse_weight_items(["retweet=2", "Like=0.5"])
+    {'retweet': 2.0, 'like': 0.5}
+    """
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip().lower()] = float(value)
+        except ValueError:
+            raise ParameterError(
+                "type_weights", f"cannot be read from {item!r} — use TYPE=NUMBER, e.g. "
+                                "retweet=1.5") from None
+    return out
