@@ -1,10 +1,11 @@
 # The README's commands. Everything is installed from nothing into .venv.
+# `make help` lists the targets (the `## name: ...` lines below).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: demo test lint format bench neo4j-up neo4j-down clean
+.PHONY: help demo test test-fast lint format bench neo4j-up neo4j-down clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +19,10 @@ $(VENV)/.dev-installed: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -q -e ".[dev]"
 	touch $@ $(VENV)/.core-installed
 
+## help: list these targets
+help:
+	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
+
 ## demo: load the bundled sample into an embedded store, analyze it, print the leaderboard
 demo: $(VENV)/.core-installed
 	$(VENV)/bin/graph-influence demo
@@ -29,9 +34,17 @@ test: $(VENV)/.dev-installed
 	$(PY) -Werror -c "import graph_influence"
 	$(PY) -m pytest
 
+## test-fast: lint, then the tests not marked `slow` or `neo4j_fault` (~1-1.5 min on 2 cores;
+## the Neo4j conformance tests still run, on one session server); CI runs `make test`, everything
+test-fast: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not slow and not neo4j_fault"
+
+## lint: ruff check
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
 
+## format: ruff format
 format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 
@@ -53,5 +66,6 @@ neo4j-up: $(VENV)/.core-installed
 neo4j-down: $(VENV)/.core-installed
 	$(PY) -m graph_influence.testing.neo4j_server down
 
+## clean: remove the virtualenv, caches and the demo store
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info graph-influence-demo.duckdb

@@ -11,7 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow  # runs bench/run.py in a subprocess (~10 s)
 
 
 def test_bench_runner_smoke(tmp_path):

@@ -453,6 +453,7 @@ print(json.dumps(detect_communities(a, seed=5, n_restarts=2, method=method).memb
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_same_seed_same_partition_across_processes(method):
     a = _directed_adjacency(_polblogs()).tocoo()

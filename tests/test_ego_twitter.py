@@ -75,6 +75,7 @@ def extracted(archive, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_sample_published_counts(archive, sample):
     egos = shared_dataset("ego-twitter-sample", "egos.txt").read_text().split()
     assert len(egos) == 188
@@ -93,6 +94,7 @@ def test_sample_published_counts(archive, sample):
     _balanced(sample)
 
 
+@pytest.mark.slow
 def test_sample_hashtag_users_and_what_the_readme_counts(sample, extracted):
     counts = Counter(t for topics in _topics(sample).values() if topics
                      for t in topics.split(";"))
@@ -123,6 +125,7 @@ def test_sample_hashtag_users_and_what_the_readme_counts(sample, extracted):
     assert {tag: len(u) for tag, u in users.items()} == HASHTAG_USERS
 
 
+@pytest.mark.slow
 def test_sample_mentions_on_request(archive):
     snap = read_ego_twitter(archive, include_mentions=True)
     counts = Counter(t for topics in _topics(snap).values() if topics for t in topics.split(";"))
@@ -130,6 +133,7 @@ def test_sample_mentions_on_request(archive):
     assert counts["@YouTube"] > 0 and counts["@youtube"] > 0  # case kept
 
 
+@pytest.mark.slow
 def test_archive_and_extracted_directory_give_identical_tables(archive, sample, extracted):
     assert "ego-twitter" in FORMATS
     for path in (archive, extracted, extracted / "twitter"):
@@ -143,6 +147,7 @@ def test_archive_and_extracted_directory_give_identical_tables(archive, sample, 
         assert (r.read, r.loaded, r.rejected) == (ref.read, ref.loaded, ref.rejected)
 
 
+@pytest.mark.slow
 def test_sample_loads_into_the_embedded_store(archive, tmp_path):
     with gi.open_store(tmp_path / "x.duckdb") as store:
         summary, rejects = gi.load_snapshot(store, archive)

@@ -264,13 +264,68 @@ def test_higgs_edgelist_layers_sum_to_activity_counts(tmp_path):
     assert total == 354_930 + 36_902 + 171_237
 
 
-def test_bare_loader_paths_are_not_importable_as_top_level():
-    import importlib.util
+def test_bare_loader_paths_are_not_importable_as_top_level(tmp_path):
+    # `loaders/` and `algorithms/` install as graph_influence.loaders / .algorithms only. Checked
+    # in a fresh interpreter started in an empty folder (not the checkout, whose root would make
+    # the bare folders importable, and isolated from PYTHONPATH), plus a scan of the sources for
+    # bare imports that a lazy (in-function) import would hide from the first check.
+    import ast
+    import subprocess
+    import sys
 
-    # `loaders` and `algorithms` are installed as graph_influence.loaders / .algorithms only.
-    for bare in ("loaders", "algorithms"):
-        spec = importlib.util.find_spec(bare)
-        assert spec is None or "graph_influence" not in str(spec.origin or ""), bare
+    repo = Path(__file__).resolve().parents[1]
+    bare = ("loaders", "algorithms")
+    probe = (
+        "import importlib, json, sys\n"
+        "out = {}\n"
+        "for name in ('loaders', 'algorithms', 'graph_influence.loaders',"
+        " 'graph_influence.algorithms'):\n"
+        "    try:\n"
+        "        out[name] = importlib.import_module(name).__file__\n"
+        "    except ModuleNotFoundError as exc:\n"
+        "        out[name] = 'missing: ' + str(exc.name)\n"
+        "out['bare in sys.modules'] = sorted(set(sys.modules) & {'loaders', 'algorithms'})\n"
+        "print(json.dumps(out))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["loaders"] == "missing: loaders", seen
+    assert seen["algorithms"] == "missing: algorithms", seen
+    assert Path(seen["graph_influence.loaders"]).resolve().parent.name == "loaders", seen
+    assert Path(seen["graph_influence.algorithms"]).resolve().parent.name == "algorithms", seen
+    assert seen["bare in sys.modules"] == [], seen
+
+    def bare_imports(source: str, filename: str) -> list[str]:
+        found = []
+        for node in ast.walk(ast.parse(source, filename)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif (isinstance(node, ast.Call) and node.args
+                  and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                  and getattr(node.func, "attr", getattr(node.func, "id", None))
+                  in ("import_module", "__import__", "find_spec")):
+                names = [node.args[0].value]
+            else:
+                continue
+            found += [f"{filename}:{node.lineno}: {n}" for n in names if n.split(".")[0] in bare]
+        return found
+
+    # the scan itself sees every form it is meant to catch
+    crafted = ("import loaders\nfrom algorithms.pagerank import pagerank\nimport os, loaders.files\n"
+               "def f():\n    import importlib\n    return importlib.import_module('algorithms')\n"
+               "from graph_influence.loaders import read_snapshot\nfrom . import loaders\n")
+    assert [hit.split(": ")[1] for hit in bare_imports(crafted, "crafted.py")] == [
+        "loaders", "algorithms.pagerank", "loaders.files", "algorithms"]
+    sources = sorted(path for folder in ("graph_influence", *bare, "bench", "tests")
+                     for path in (repo / folder).rglob("*.py") if ".work" not in path.parts)
+    assert repo / "loaders" / "__init__.py" in sources and repo / "algorithms" / "pagerank.py" in sources
+    hits = [hit for path in sources
+            for hit in bare_imports(path.read_text(encoding="utf-8"), str(path.relative_to(repo)))]
+    assert hits == [], "import graph_influence.loaders / .algorithms, not the bare folders"
 
 
 def test_path_type(tmp_path):

@@ -107,6 +107,7 @@ def test_small_batches_give_the_same_result(neo4j_uri, snapshot_dir):
         assert store.counts()["interactions"] == 4
 
 
+@pytest.mark.neo4j_fault
 def test_an_interrupted_load_is_rolled_back_then_completed(neo4j_store, tmp_path):
     from graph_influence.loaders import read_snapshot
 
@@ -180,6 +181,7 @@ def auth_server(tmp_path_factory):
         server.close()
 
 
+@pytest.mark.slow
 def test_credentials_come_from_the_environment(auth_server, monkeypatch):
     monkeypatch.setenv("NEO4J_USERNAME", "neo4j")
     monkeypatch.setenv("NEO4J_PASSWORD", "wrong-password")
@@ -208,6 +210,8 @@ def _big_snapshot(directory, n_events=120_000, n_users=20_000):
     return directory
 
 
+@pytest.mark.neo4j_fault
+@pytest.mark.slow
 def test_sigkill_in_the_middle_of_a_load(auth_server, tmp_path, monkeypatch):
     monkeypatch.setenv("NEO4J_USERNAME", "neo4j")
     monkeypatch.setenv("NEO4J_PASSWORD", PASSWORD)

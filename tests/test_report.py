@@ -196,6 +196,7 @@ def _chromium() -> str:
     return binary
 
 
+@pytest.mark.slow
 def test_report_renders_in_headless_chromium(sample_store, tmp_path):
     binary = _chromium()
     out = tmp_path / "report.html"
@@ -270,6 +271,7 @@ def test_report_renders_in_headless_chromium(sample_store, tmp_path):
     print(f"report screenshot: {png}")
 
 
+@pytest.mark.slow
 def test_report_from_neo4j_equals_sections_of_duckdb(neo4j_store, tmp_path):
     load_snapshot(neo4j_store, sample_path(), progress=False)
     analyze(neo4j_store, progress=False)

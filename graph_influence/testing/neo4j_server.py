@@ -1,14 +1,19 @@
-"""Run a real Neo4j 5.26 Community server from Maven Central jars (DESIGN.md section 6).
+"""Run a real Neo4j 5.26 Community server from Maven Central jars (docs/architecture.md).
 
 There is no Docker engine on the development and CI machines, so tests and local use start the
-server straight from the jars that ``tools/neo4j/pom.xml`` pulls from Maven Central:
+server straight from the jars that the pom shipped with this package
+(``graph_influence/testing/pom.xml``, see :func:`packaged_pom`) pulls from Maven Central:
 
-* :func:`ensure_neo4j_jars` runs Maven once and keeps the jars in ``<root>/.neo4j/lib``.
+* :func:`ensure_neo4j_jars` runs Maven once and keeps the jars in ``<state>/lib``, where the state
+  folder (:func:`neo4j_state_dir`) is the git-ignored ``<checkout>/.neo4j`` in a source checkout,
+  and a user cache folder (``$GRAPH_INFLUENCE_CACHE/neo4j``, else
+  ``$XDG_CACHE_HOME/graph-influence/neo4j``, else ``~/.cache/graph-influence/neo4j``) when the
+  package is installed without one.
 * :class:`Neo4jServer` lays out a server home, writes ``conf/neo4j.conf`` (loopback only, Bolt on
   a free port, HTTP(S) off), launches ``org.neo4j.server.CommunityEntryPoint`` and waits until the
   Python driver can connect. It can be stopped, killed and restarted on the same home and port.
 * ``python -m graph_influence.testing.neo4j_server up|down`` runs a detached development server
-  whose data lives in ``<root>/.neo4j/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``).
+  whose data lives in ``<state>/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``).
 
 Only the standard library and the ``neo4j`` driver are used. POSIX only (process groups, signals).
 """
@@ -20,6 +25,7 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
+import importlib.resources
 import os
 import re
 import shutil
@@ -47,12 +53,20 @@ __all__ = [
     "find_root",
     "free_port",
     "main",
+    "neo4j_state_dir",
+    "packaged_pom",
+    "user_cache_dir",
 ]
 
-#: Where the pom that lists the server jars lives, relative to the repository root.
-POM_PATH = Path("tools") / "neo4j" / "pom.xml"
-#: Git-ignored folder (under the repository root) for jars, server homes and the dev server state.
+#: Where the pom that lists the server jars lives in a checkout, relative to its root. The same
+#: file is package data of ``graph_influence.testing`` (read with :func:`packaged_pom`).
+POM_PATH = Path("graph_influence") / "testing" / "pom.xml"
+#: Git-ignored folder (under a checkout's root) for jars, server homes and the dev server state.
 STATE_DIR = ".neo4j"
+#: Environment variable naming the graph-influence cache folder used outside a checkout.
+CACHE_ENV = "GRAPH_INFLUENCE_CACHE"
+#: Sub-folder of the user cache folder that plays the role of ``<checkout>/.neo4j``.
+CACHE_SUBDIR = "neo4j"
 #: Java class that starts the Community server.
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 #: Java class behind ``neo4j-admin``.
@@ -75,6 +89,8 @@ _MIN_PASSWORD_LENGTH = 8
 _OUTPUT_TAIL_LINES = 40
 _LOG_TAIL_LINES = 60
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# The checkout this module lives in (site-packages when installed from a wheel), tried last.
+_MODULE_CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 class Neo4jServerError(RuntimeError):
@@ -90,8 +106,20 @@ class MissingToolError(Neo4jServerError):
 # --------------------------------------------------------------------------------------------
 
 
+def packaged_pom() -> importlib.resources.abc.Traversable:
+    """The pom that lists the server jars, as package data of ``graph_influence.testing``.
+
+    Returns
+    -------
+    importlib.resources.abc.Traversable
+        ``graph_influence/testing/pom.xml`` inside the installed package (a plain file in
+        a checkout or a wheel install; use :func:`importlib.resources.as_file` for a path).
+    """
+    return importlib.resources.files(__package__ or "graph_influence.testing") / "pom.xml"
+
+
 def find_root(start: Path | None = None) -> Path:
-    """Find the repository root: the nearest folder holding ``tools/neo4j/pom.xml``.
+    """Find the source checkout's root: the nearest folder holding ``pyproject.toml`` and the pom.
 
     Parameters
     ----------
@@ -102,23 +130,69 @@ def find_root(start: Path | None = None) -> Path:
     Returns
     -------
     Path
-        The repository root (absolute).
+        The checkout root (absolute).
 
     Raises
     ------
     Neo4jServerError
-        If no folder above ``start`` (nor this module's checkout) holds the pom.
+        If no folder above ``start`` (nor this module's checkout) is a checkout. An installed
+        package is not one: ``site-packages`` holds the pom but no ``pyproject.toml``.
     """
-    here = (start or Path.cwd()).resolve()
-    candidates = [here, *here.parents, Path(__file__).resolve().parents[2]]
-    for candidate in candidates:
-        if (candidate / POM_PATH).is_file():
+    here = (Path(start) if start is not None else Path.cwd()).resolve()
+    for candidate in (here, *here.parents, _MODULE_CHECKOUT):
+        if (candidate / POM_PATH).is_file() and (candidate / "pyproject.toml").is_file():
             return candidate
-    raise Neo4jServerError(f"no {POM_PATH} found in {here} or any folder above it")
+    raise Neo4jServerError(f"no checkout (pyproject.toml and {POM_PATH}) in {here} or above it")
 
 
-def ensure_neo4j_jars(root: Path, *, pom: Path | None = None, timeout: float = 1800.0) -> Path:
-    """Make sure the Neo4j server jars are in ``<root>/.neo4j/lib``, fetching them if needed.
+def user_cache_dir() -> Path:
+    """The graph-influence cache folder used when there is no checkout.
+
+    ``$GRAPH_INFLUENCE_CACHE`` if set, else ``$XDG_CACHE_HOME/graph-influence`` (when that is an
+    absolute path), else ``~/.cache/graph-influence``.
+
+    Returns
+    -------
+    Path
+        The folder (not created here).
+    """
+    explicit = os.environ.get(CACHE_ENV)
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "graph-influence"
+
+
+def neo4j_state_dir(root: Path | None = None, *, start: Path | None = None) -> Path:
+    """The folder for the jars (``lib``), the dev server (``dev``, ``pid``, ``uri``) and locks.
+
+    Parameters
+    ----------
+    root : Path, optional
+        A checkout root given explicitly: ``<root>/.neo4j``.
+    start : Path, optional
+        Without ``root``, where :func:`find_root` starts looking (the current directory by
+        default).
+
+    Returns
+    -------
+    Path
+        ``<checkout>/.neo4j`` (git-ignored) when a checkout is found, else
+        ``<user_cache_dir()>/neo4j`` (an installed package writes nothing into site-packages).
+    """
+    if root is not None:
+        return Path(root).resolve() / STATE_DIR
+    try:
+        return find_root(start) / STATE_DIR
+    except Neo4jServerError:
+        return user_cache_dir() / CACHE_SUBDIR
+
+
+def ensure_neo4j_jars(
+    root: Path | None = None, *, pom: Path | None = None, timeout: float = 1800.0
+) -> Path:
+    """Make sure the Neo4j server jars are in ``<state>/lib``, fetching them if needed.
 
     Maven (``mvn dependency:copy-dependencies``) runs only when the folder is missing or was not
     completed for the current pom: a marker file holding the pom's hash is written last. The jars
@@ -127,17 +201,19 @@ def ensure_neo4j_jars(root: Path, *, pom: Path | None = None, timeout: float = 1
 
     Parameters
     ----------
-    root : Path
-        Repository root (holds ``tools/neo4j/pom.xml`` and the git-ignored ``.neo4j`` folder).
+    root : Path, optional
+        Checkout root: the jars go to its git-ignored ``<root>/.neo4j/lib``. By default the
+        checkout around the current directory, and without one the user cache folder (see
+        :func:`neo4j_state_dir`).
     pom : Path, optional
-        The pom to resolve; ``<root>/tools/neo4j/pom.xml`` by default.
+        The pom to resolve; the one shipped with this package (:func:`packaged_pom`) by default.
     timeout : float
         Seconds Maven may run.
 
     Returns
     -------
     Path
-        The folder holding the jars (``<root>/.neo4j/lib``).
+        The folder holding the jars (``<state>/lib``).
 
     Raises
     ------
@@ -146,11 +222,19 @@ def ensure_neo4j_jars(root: Path, *, pom: Path | None = None, timeout: float = 1
     Neo4jServerError
         If the pom is missing or Maven fails; the message names the command and its output tail.
     """
-    root = Path(root).resolve()
-    pom = Path(pom).resolve() if pom is not None else root / POM_PATH
+    return _ensure_jars_in(neo4j_state_dir(root), pom=pom, timeout=timeout)
+
+
+def _ensure_jars_in(state: Path, *, pom: Path | None = None, timeout: float = 1800.0) -> Path:
+    if pom is not None:
+        return _ensure_jars(state, Path(pom).resolve(), timeout)
+    with importlib.resources.as_file(packaged_pom()) as packaged:
+        return _ensure_jars(state, Path(packaged), timeout)
+
+
+def _ensure_jars(state: Path, pom: Path, timeout: float) -> Path:
     if not pom.is_file():
         raise Neo4jServerError(f"Neo4j pom not found: {pom}")
-    state = root / STATE_DIR
     lib = state / "lib"
     stamp = hashlib.sha256(pom.read_bytes()).hexdigest()
     if _jars_complete(lib, stamp):
@@ -813,7 +897,7 @@ class Neo4jServer:
 
 
 # --------------------------------------------------------------------------------------------
-# Command line: a detached development server in <root>/.neo4j/dev
+# Command line: a detached development server in <state>/dev (see neo4j_state_dir)
 # --------------------------------------------------------------------------------------------
 
 
@@ -845,14 +929,14 @@ def _read_pid(path: Path) -> int | None:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    root = find_root(args.root)
-    state = root / STATE_DIR
+    state = neo4j_state_dir(args.root)
     pid_file, uri_file = state / "pid", state / "uri"
     pid = _read_pid(pid_file)
     if pid is not None and _is_neo4j_server(pid) and uri_file.is_file():
         print(f"NEO4J_URI={uri_file.read_text(encoding='utf-8').strip()}")
         return 0
-    lib = ensure_neo4j_jars(root)
+    lib = _ensure_jars_in(state)
+    print(f"Neo4j dev server data: {state / 'dev'}", file=sys.stderr)
     server = Neo4jServer(
         lib,
         state / "dev",
@@ -870,7 +954,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_down(args: argparse.Namespace) -> int:
-    state = find_root(args.root) / STATE_DIR
+    state = neo4j_state_dir(args.root)
     pid_file, uri_file = state / "pid", state / "uri"
     pid = _read_pid(pid_file)
     if pid is None or not _is_neo4j_server(pid):
@@ -908,10 +992,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run a local Neo4j 5.26 Community server from Maven Central jars.",
     )
     parser.add_argument(
-        "--root", type=Path, default=None, help="repository root (default: search upwards)"
+        "--root",
+        type=Path,
+        default=None,
+        help="checkout root; state in ROOT/.neo4j (default: the checkout around the current "
+        "directory, else $GRAPH_INFLUENCE_CACHE/neo4j or ~/.cache/graph-influence/neo4j)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    up = sub.add_parser("up", help="start the dev server (data in .neo4j/dev), print NEO4J_URI")
+    up = sub.add_parser("up", help="start the dev server (data in <state>/dev), print NEO4J_URI")
     up.add_argument("--port", type=int, default=None, help="Bolt port (default: a free one)")
     up.add_argument(
         "--password",
@@ -920,7 +1008,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(default: $NEO4J_PASSWORD, else auth disabled)",
     )
     up.add_argument("--timeout", type=float, default=120.0, help="start-up timeout in seconds")
-    down = sub.add_parser("down", help="stop the dev server (SIGTERM via .neo4j/pid)")
+    down = sub.add_parser("down", help="stop the dev server (SIGTERM via <state>/pid)")
     down.add_argument("--timeout", type=float, default=60.0, help="seconds before SIGKILL")
     args = parser.parse_args(argv)
     try:
