@@ -3,7 +3,8 @@
 Each command runs ``--repeat`` times (default 5) as a fresh process with its output sent to a
 pipe; the median wall time is reported, beside two floors measured the same way in the same
 run: the bare interpreter (``python -c pass``) and a raw DuckDB process that opens the store
-read-only and runs the leaderboard query itself (what any CLI on this store must at least pay).
+read-only and runs the store's leaderboard query itself (what any CLI on this store must at
+least pay).
 
 The store is built once (a synthetic snapshot from ``bench/synth.py``: ``--users`` users,
 ``--edges`` edges, 50 topics, seed 0; loaded and analysed with the defaults) and reused when it
@@ -35,9 +36,11 @@ RAW_TOP = """
 import duckdb, sys
 con = duckdb.connect(sys.argv[1], read_only=True)
 rid = con.execute("SELECT max(run_id) FROM runs").fetchall()[0][0]
-rows = con.execute(
+rows = con.execute(  # the store's own leaderboard query (DuckDBStore.top_rows)
     "SELECT s.rank, u.id, s.score, s.influence, u.name FROM scores s JOIN users u USING (uid) "
-    "WHERE s.run_id = ? ORDER BY s.rank, u.id LIMIT 10", [rid]).fetchall()
+    "WHERE s.run_id = $rid AND s.rank <= (SELECT max(rank) FROM (SELECT rank FROM scores "
+    "WHERE run_id = $rid ORDER BY rank LIMIT 10)) ORDER BY s.rank, u.id LIMIT 10",
+    {"rid": rid}).fetchall()
 print(rows)
 """
 

@@ -106,6 +106,10 @@ def topics(
 
     with _open(store) as st:
         rows = st.topics_rows(run_id=run)
+    if not rows.rows and format.value == "table":
+        echo_err("this analysis has no topics — the snapshot needs topics or hashtags "
+                 "(users.topics, posts.text/topics, interactions.topics)")
+        return
     write_rows(rows.columns, rows.rows, format.value)
 
 
@@ -160,24 +164,24 @@ def info(
         write_json({**data, **data["counts"]})
         return
     out = sys.stdout
-    out.write(f"store      {data['store']}\n")
+    out.write(f"store        {data['store']}\n")
     for name, count in data["counts"].items():
-        out.write(f"{name:<11}{count:,}\n")
+        out.write(f"{name:<13}{count:,}\n")
     lo, hi = data["time_range"]
-    out.write(f"time range {lo} .. {hi}\n")
-    out.write(f"loads      {len(data['loads'])}\n")
+    out.write(f"time range   {lo} .. {hi}\n")
+    out.write(f"loads        {len(data['loads'])}\n")
     for ld in data["loads"]:
         out.write(f"  {ld['load_id']}  {ld['status']:<9} {ld['format']:<9} {ld['source']}\n")
     last = data["last_run"]
     if last is None:
-        out.write("last run   none — run: graph-influence analyze\n")
+        out.write("last run     none — run: graph-influence analyze\n")
     else:
-        out.write(f"runs       {data['runs']}\n")
-        out.write(f"last run   {last.run_id} at {last.created_at}: {last.n_users:,} users, "
+        out.write(f"runs         {data['runs']}\n")
+        out.write(f"last run     {last.run_id} at {last.created_at}: {last.n_users:,} users, "
                   f"converged={last.converged} in {last.iterations} iterations "
                   f"(L1 change {last.error:.2e})\n")
         params = ", ".join(f"{k}={v}" for k, v in sorted(last.params.items()))
-        out.write(f"parameters {params}\n")
+        out.write(f"parameters   {params}\n")
 
 
 @app.command()
