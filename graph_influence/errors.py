@@ -89,6 +89,9 @@ class CalibrationError(GraphInfluenceError):
 class PowerIterationFailedConvergence(GraphInfluenceError):
     """The power iteration did not reach the tolerance within ``max_iter`` iterations.
 
+    The message names the algorithm's arguments (``max_iter``, ``tol``, ``alpha``); the CLI
+    shows its own flags instead (:meth:`for_flags`).
+
     Parameters
     ----------
     num_iterations : int
@@ -99,12 +102,20 @@ class PowerIterationFailedConvergence(GraphInfluenceError):
         Tolerance that was asked for.
     """
 
+    #: The arguments that would help, in the order the message names them.
+    params = ("max_iter", "tol", "alpha")
+
     def __init__(self, num_iterations: int, error: float, tol: float) -> None:
         self.num_iterations = num_iterations
         self.error = error
         self.tol = tol
-        super().__init__(
-            f"power iteration failed to converge within {num_iterations} iterations "
-            f"(last L1 change {error:.3g} > tol {tol:.3g}) — raise --max-iter or --tol, "
-            f"or lower --damping"
-        )
+        super().__init__(self._text(*self.params))
+
+    def _text(self, max_iter: str, tol: str, alpha: str) -> str:
+        return (f"power iteration failed to converge within {self.num_iterations} iterations "
+                f"(last L1 change {self.error:.3g} > tol {self.tol:.3g}) — raise {max_iter} or "
+                f"{tol}, or lower {alpha}")
+
+    def for_flags(self, flag_of) -> str:
+        """The message with ``flag_of(name)`` in place of each argument name."""
+        return self._text(*(flag_of(p) for p in self.params))

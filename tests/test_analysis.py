@@ -16,6 +16,12 @@ from graph_influence.loading import load_snapshot
 from .conftest import write_snapshot
 
 
+@pytest.fixture
+def store(any_store):
+    """This module's store tests run on every backend (the conformance fixture)."""
+    return any_store
+
+
 def _follows_csv(g: nx.DiGraph) -> str:
     return "src,dst\n" + "".join(f"n{u},n{v}\n" for u, v in g.edges)
 

@@ -136,3 +136,69 @@ def test_version_and_help_examples():
     for command in ("load", "analyze", "top", "info", "export", "demo"):
         text = run(command, "--help").stdout
         assert "Example: graph-influence" in text, command
+
+
+# -- the cli/ package: one naming rule, panels, -h, completion, light query commands ---------
+def _commands():
+    import typer.main
+
+    return typer.main.get_group(app).commands
+
+
+def test_one_spelling_per_meaning():
+    for name, command in _commands().items():
+        visible = [p for p in command.params if not getattr(p, "hidden", False)]
+        opts = {o for p in visible for o in p.opts}
+        assert not opts & {"-k", "--top", "--out", "--output", "-o"}, (name, opts)
+        for param in visible:
+            if param.name == "limit":
+                assert param.opts == ["--limit", "-n"], name
+            if "--format" in param.opts:
+                assert "-f" in param.opts, name
+    printing = {"analyze", "top", "topics", "communities", "info", "explain", "compare"}
+    for name in printing:
+        assert any("--format" in p.opts for p in _commands()[name].params), name
+
+
+def test_short_help_panels_and_completion():
+    assert run("top", "-h").stdout == run("top", "--help").stdout
+    root = run("--help").stdout
+    assert "--install-completion" in root and "--show-completion" in root
+    text = run("analyze", "--help").stdout
+    for panel in ("Store", "Influence", "Time", "Topics", "Communities", "Calibration",
+                  "Output"):
+        assert f"─ {panel} " in text, panel
+
+
+def test_earlier_spellings_still_work(tmp_path, loaded):
+    run("analyze", "--store", loaded, "-k", "2")
+    assert len(json.loads(run("top", "--store", loaded, "-k", "2", "--format", "json")
+                          .stdout)) == 2
+    assert len(json.loads(run("top", "--store", loaded, "-n", "3", "-f", "json").stdout)) == 3
+    out = tmp_path / "r.html"
+    run("report", "--out", out, "--store", loaded)
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    out2 = tmp_path / "r2.html"
+    run("report", out2, "--store", loaded)
+    assert out2.exists()
+
+
+def test_query_commands_import_neither_numpy_nor_pandas(tmp_path, loaded):
+    import subprocess
+    import sys
+
+    run("analyze", "--store", loaded)
+    heavy = ("numpy", "pandas", "scipy", "numba", "pyarrow", "networkx", "igraph", "neo4j")
+    for argv in (["top", "-n", "3", "-f", "json"], ["top", "--topic", "python", "-f", "csv"],
+                 ["topics"], ["communities", "-f", "json"], ["info", "-f", "json"]):
+        code = (
+            "import sys\n"
+            f"sys.argv = ['graph-influence', *{argv!r}, '--store', {str(loaded)!r}]\n"
+            "from graph_influence.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            f"print('HEAVY', sorted(m for m in {heavy!r} if m in sys.modules))\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1] == "HEAVY []", (argv, done.stdout[-300:])

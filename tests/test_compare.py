@@ -18,6 +18,12 @@ from graph_influence.sample_data import sample_path
 from .conftest import write_snapshot
 
 
+@pytest.fixture
+def store(any_store):
+    """This module's store tests run on every backend (the conformance fixture)."""
+    return any_store
+
+
 def _kendall_tau_b(x, y):
     """O(n^2) tau-b straight from its definition (the oracle)."""
     concordant = discordant = ties_x = ties_y = 0

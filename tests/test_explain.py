@@ -32,13 +32,13 @@ def test_parts_add_up_for_every_user(any_store, snapshot_dir):
         assert shares == sorted(shares, reverse=True)
 
 
-def test_contributions_equal_a_hand_computation(store, tmp_path):
+def test_contributions_equal_a_hand_computation(any_store, tmp_path):
     # b follows a; c retweeted a twice (decay off); a follows c; d is only followed by c.
     d = write_snapshot(tmp_path / "s",
                        follows="src,dst\nb,a\na,c\nc,d\n",
                        interactions="src,dst,type\nc,a,retweet\nc,a,retweet\nb,a,like\n")
-    load_snapshot(store, d, progress=False)
-    analyze(store, AnalysisParams(half_life="none", communities=False, topics=False),
+    load_snapshot(any_store, d, progress=False)
+    analyze(any_store, AnalysisParams(half_life="none", communities=False, topics=False),
             progress=False)
     w = {("b", "a"): 1.0 + math.log1p(0.25), ("a", "c"): 1.0, ("c", "d"): 1.0,
          ("c", "a"): math.log1p(2.0)}
@@ -46,7 +46,7 @@ def test_contributions_equal_a_hand_computation(store, tmp_path):
     g.add_weighted_edges_from((s, t, x) for (s, t), x in w.items())
     r = nx.pagerank(g, tol=1e-15, max_iter=10_000)
     out = {u: sum(x for (s, _), x in w.items() if s == u) for u in "abcd"}
-    e = explain_user(store, "a", n=10)
+    e = explain_user(any_store, "a", n=10)
     got = {c["id"]: c for c in e["contributors"]}
     for u in ("b", "c"):
         assert got[u]["contribution"] == pytest.approx(0.85 * r[u] * w[(u, "a")] / out[u],
@@ -59,15 +59,15 @@ def test_contributions_equal_a_hand_computation(store, tmp_path):
     assert got["b"]["kinds"] == ["follow", "like"]
 
 
-def test_unknown_user_and_stale_run(store, snapshot_dir, tmp_path):
-    load_snapshot(store, snapshot_dir, progress=False)
-    analyze(store, progress=False)
+def test_unknown_user_and_stale_run(any_store, snapshot_dir, tmp_path):
+    load_snapshot(any_store, snapshot_dir, progress=False)
+    analyze(any_store, progress=False)
     with pytest.raises(StoreNotReadyError, match="did you mean: alice"):
-        explain_user(store, "alicee")
-    load_snapshot(store, write_snapshot(tmp_path / "more", follows="src,dst\nx,y\n"),
+        explain_user(any_store, "alicee")
+    load_snapshot(any_store, write_snapshot(tmp_path / "more", follows="src,dst\nx,y\n"),
                   progress=False)
     with pytest.raises(StoreNotReadyError, match="analyze again"):
-        explain_user(store, "alice")
+        explain_user(any_store, "alice")
 
 
 def test_cli_explain_json(tmp_path, snapshot_dir):

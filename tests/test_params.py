@@ -102,6 +102,15 @@ def test_cli_messages_name_the_flag(tmp_path, args, message):
     assert not (tmp_path / "none.duckdb").exists(), "checked before the store is opened"
 
 
+def test_non_convergence_names_the_flags(tmp_path, snapshot_dir):
+    store = tmp_path / "s.duckdb"
+    runner.invoke(app, ["load", str(snapshot_dir), "--store", str(store)])
+    result = runner.invoke(app, ["analyze", "--store", str(store), "--max-iter", "1",
+                                 "--tol", "1e-15"])
+    assert result.exit_code == 1
+    assert "raise --max-iter or --tol, or lower --damping" in result.stderr, result.stderr
+
+
 def test_api_errors_name_the_python_argument():
     with pytest.raises(ParameterError, match=r"^max_iter must be >= 1, not 0$") as info:
         AnalysisParams(max_iter=0).validated()

@@ -27,6 +27,12 @@ from graph_influence.topic_signals import normalize_topic
 from .conftest import write_snapshot
 
 
+@pytest.fixture
+def store(any_store):
+    """This module's store tests run on every backend (the conformance fixture)."""
+    return any_store
+
+
 @pytest.mark.parametrize(("raw", "norm"), [
     ("#Python", "python"), ("  python ", "python"), ("PYTHON", "python"),
     ("#Straße", "strasse"), ("ＣＲＹＰＴＯ", "crypto"), ("#東京", "東京"), ("Ünïcödé", "ünïcödé"),

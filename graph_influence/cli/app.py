@@ -38,8 +38,9 @@ def echo_err(message: str) -> None:
 def handle_errors(func):
     """Turn library errors into one line on stderr and exit code 1 (the one place this happens).
 
-    A :class:`~graph_influence.params.ParameterError` names a Python argument; the message
-    names the command's flag for it instead.
+    A :class:`~graph_influence.params.ParameterError` (or an algorithm error such as
+    :class:`~graph_influence.errors.PowerIterationFailedConvergence`) names Python arguments;
+    the message names the command's flags for them instead.
     """
 
     @functools.wraps(func)
@@ -50,7 +51,12 @@ def handle_errors(func):
             return func(*args, **kwargs)
         except GraphInfluenceError as exc:
             param = getattr(exc, "param", None)
-            text = exc.for_flag(flag_of(param)) if param else str(exc)
+            if param:
+                text = exc.for_flag(flag_of(param))
+            elif hasattr(exc, "for_flags"):
+                text = exc.for_flags(flag_of)
+            else:
+                text = str(exc)
             echo_err(f"error: {text}")
             raise typer.Exit(1) from None
         except KeyboardInterrupt:

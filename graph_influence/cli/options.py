@@ -96,8 +96,14 @@ def hidden_limit_alias() -> Any:
 
 
 # -- analyze: options derived from graph_influence.params ---------------------------------------
+#: Algorithm arguments that are analysis parameters under another name.
+_ALGORITHM_ARGUMENTS = {"alpha": "damping"}
+
+
 def flag_of(param: str) -> str:
-    """The CLI flag of a parameter's Python name (``max_iter`` -> ``--max-iter``)."""
+    """The CLI flag of a parameter's or algorithm argument's Python name (``max_iter`` ->
+    ``--max-iter``, ``alpha`` -> ``--damping``)."""
+    param = _ALGORITHM_ARGUMENTS.get(param, param)
     for spec in specs():
         if spec.name == param:
             return spec.flag
