@@ -14,8 +14,7 @@ this package, does not pull in scipy, numba and every other algorithm.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from graph_influence._lazy import lazy_attributes
 
 __all__ = [
     "CONCAVE_TRANSFORMS",
@@ -56,13 +55,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
