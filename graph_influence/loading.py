@@ -25,6 +25,7 @@ def load_snapshot(
     interaction_types: Sequence[str] = (),
     edge_kind: str = "follow",
     columns: Sequence[str] | None = None,
+    ts_unit: str = "s",
     progress: bool | None = None,
 ) -> tuple[LoadSummary, Path | None]:
     """Read, validate and load a snapshot into ``store``.
@@ -35,7 +36,7 @@ def load_snapshot(
         From :func:`graph_influence.open_store`.
     snapshot : str or Path
         Snapshot directory, Higgs directory/file or edge list.
-    format, on_error, interaction_types, edge_kind, columns
+    format, on_error, interaction_types, edge_kind, columns, ts_unit
         As in :func:`graph_influence.loaders.read_snapshot`.
     rejects : str or Path, optional
         Where ``on_error="skip"`` writes rejected records (CSV). Default:
@@ -58,7 +59,7 @@ def load_snapshot(
         stage("read + validate")
         snap = read_snapshot(
             snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
-            edge_kind=edge_kind, columns=columns,
+            edge_kind=edge_kind, columns=columns, ts_unit=ts_unit,
         )
         pa.default_memory_pool().release_unused()  # what parsing and validation freed
         summary = store.write_snapshot(snap, stage=stage, consume=True)

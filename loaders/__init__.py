@@ -38,7 +38,8 @@ from graph_influence.loaders.ego_twitter import is_ego_twitter, read_ego_twitter
 from graph_influence.loaders.higgs import is_higgs, read_higgs
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.snapshot_dir import is_snapshot_dir, read_snapshot_dir
-from graph_influence.loaders.validate import TableReport
+from graph_influence.loaders.twitter import is_twitter, read_twitter
+from graph_influence.loaders.validate import TS_UNITS, TableReport
 from graph_influence.schema import SNAPSHOT_FORMATS
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "read_higgs",
     "read_snapshot",
     "read_snapshot_dir",
+    "read_twitter",
 ]
 
 #: Snapshot formats :func:`read_snapshot` understands (declared in ``graph_influence.schema``,
@@ -60,7 +62,11 @@ FORMATS: tuple[str, ...] = SNAPSHOT_FORMATS
 
 
 def detect_format(path: Path) -> str:
-    """Guess the format of ``path``: ``dir``, ``higgs``, ``ego-twitter`` or ``edgelist``.
+    """Guess the format of ``path``: ``dir``, ``higgs``, ``ego-twitter``, ``twitter`` or
+    ``edgelist``.
+
+    A directory holding snapshot tables (``users.jsonl``, ...) is ``dir`` even when its files
+    are Twitter JSON; give ``format="twitter"`` for such a directory of twarc files.
 
     Raises
     ------
@@ -76,11 +82,16 @@ def detect_format(path: Path) -> str:
     if path.is_dir():
         if is_snapshot_dir(path):
             return "dir"
+        if is_twitter(path):
+            return "twitter"
         raise SnapshotError(
             f"{path}: not a snapshot directory — expected users/follows/interactions/posts "
-            "tables (.csv, .csv.gz, .parquet, .jsonl), SNAP Higgs or ego-Twitter files; "
+            "tables (.csv, .csv.gz, .parquet, .jsonl), SNAP Higgs or ego-Twitter files, "
+            "twarc/twarc2 JSON lines; "
             "give --format"
         )
+    if is_twitter(path):
+        return "twitter"
     return "edgelist"
 
 
@@ -92,6 +103,7 @@ def read_snapshot(
     interaction_types: Iterable[str] = (),
     edge_kind: str = "follow",
     columns: Sequence[str] | None = None,
+    ts_unit: str = "s",
 ) -> Snapshot:
     """Read and validate a network snapshot.
 
@@ -99,8 +111,9 @@ def read_snapshot(
     ----------
     path : str or Path
         A snapshot directory, a directory of SNAP Higgs files, SNAP ego-Twitter networks
-        (a directory or ``twitter.tar.gz``), or an edge-list file.
-    format : {"auto", "dir", "higgs", "ego-twitter", "edgelist"}, optional
+        (a directory or ``twitter.tar.gz``), Twitter API JSON lines written by twarc2 or twarc
+        (a file or a directory of them), or an edge-list file.
+    format : {"auto", "dir", "higgs", "ego-twitter", "twitter", "edgelist"}, optional
         The input format; ``"auto"`` (default) guesses it from the path.
     on_error : {"fail", "skip"}, optional
         ``"fail"`` (default): stop at the first bad record with
@@ -112,6 +125,9 @@ def read_snapshot(
         For edge lists: ``"follow"`` or an interaction type.
     columns : sequence of str, optional
         For edge lists: the column names in order (``src dst weight ts``).
+    ts_unit : {"s", "ms", "us"}, optional
+        For snapshot directories and edge lists: the unit of epoch numbers in timestamp
+        columns (default seconds). The other formats know their own time representation.
 
     Returns
     -------
@@ -138,11 +154,18 @@ def read_snapshot(
     fmt = detect_format(path) if format == "auto" else format
     if not path.exists():
         raise SnapshotError(f"{path}: no such file or directory")
+    if ts_unit not in TS_UNITS:
+        raise SnapshotError(f"unknown timestamp unit {ts_unit!r} — use one of "
+                            f"{', '.join(TS_UNITS)}")
     if fmt == "dir":
-        return read_snapshot_dir(path, on_error=on_error, interaction_types=interaction_types)
+        return read_snapshot_dir(path, on_error=on_error, interaction_types=interaction_types,
+                                 ts_unit=ts_unit)
     if fmt == "higgs":
         return read_higgs(path, on_error=on_error, interaction_types=interaction_types)
     if fmt == "ego-twitter":
         return read_ego_twitter(path, on_error=on_error, interaction_types=interaction_types)
+    if fmt == "twitter":
+        return read_twitter(path, on_error=on_error, interaction_types=interaction_types)
     return read_edgelist(path, edge_kind=edge_kind, columns=columns, on_error=on_error,
+                         ts_unit=ts_unit,
                          interaction_types=interaction_types)

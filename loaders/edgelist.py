@@ -1,7 +1,10 @@
 """Plain edge lists: ``src dst [weight]`` per line, the kind of edge given by an option.
 
 Whitespace-, tab- or comma-separated (sniffed from the first data line); leading lines that start
-with ``#`` or ``%`` are comments. Optionally gzipped.
+with ``#`` or ``%`` are comments. Optionally gzipped. A first line whose every field is a known
+column name (``src,dst``, ``source target weight``, ``from,to,timestamp``, ... see
+:data:`HEADER_NAMES`) is a header: its names say which column is which, and it is not read as an
+edge.
 """
 
 from __future__ import annotations
@@ -19,9 +22,17 @@ __all__ = ["read_edgelist"]
 
 _COMMENT = ("#", "%")
 
+#: Header names an edge list may use (case-insensitive), and the column each one means.
+HEADER_NAMES: dict[str, str] = {
+    **dict.fromkeys(("src", "source", "from", "follower", "u", "node1", "actor"), "src"),
+    **dict.fromkeys(("dst", "target", "to", "followed", "v", "node2"), "dst"),
+    **dict.fromkeys(("weight", "w", "count", "value"), "weight"),
+    **dict.fromkeys(("ts", "time", "timestamp", "created_at", "date"), "ts"),
+}
 
-def _sniff(path: Path) -> tuple[str, int, int]:
-    """Delimiter, number of leading comment/blank lines, and fields in the first data line."""
+
+def _sniff(path: Path) -> tuple[str, int, list[str]]:
+    """Delimiter, number of leading comment/blank lines, and the fields of the first data line."""
     skip = 0
     with _open_text(path) as fh:
         for line in fh:
@@ -31,9 +42,17 @@ def _sniff(path: Path) -> tuple[str, int, int]:
                 continue
             for delimiter in ("\t", ",", " "):
                 if delimiter in stripped:
-                    return delimiter, skip, len(stripped.split(delimiter))
-            return " ", skip, 1
-    return " ", skip, 0
+                    return delimiter, skip, [f.strip() for f in stripped.split(delimiter)]
+            return " ", skip, [stripped]
+    return " ", skip, []
+
+
+def _header_columns(fields: list[str]) -> list[str] | None:
+    """The columns a header line names (``None`` if ``fields`` is not a header)."""
+    names = [HEADER_NAMES.get(f.lower()) for f in fields]
+    if len(fields) < 2 or None in names or len(set(names)) < len(names):
+        return None
+    return names
 
 
 def read_edgelist(
@@ -43,6 +62,7 @@ def read_edgelist(
     columns: Sequence[str] | None = None,
     on_error: str = "fail",
     interaction_types: Iterable[str] = (),
+    ts_unit: str = "s",
 ) -> Snapshot:
     """Read a plain edge list.
 
@@ -54,12 +74,15 @@ def read_edgelist(
         ``"follow"`` (default: ``src`` follows ``dst``) or an interaction type such as
         ``"retweet"`` (``src`` acted on ``dst``).
     columns : sequence of str, optional
-        Names of the columns in order, from ``src``, ``dst``, ``weight``, ``ts``. Default
-        ``src dst`` or ``src dst weight`` by the number of fields in the first line.
+        Names of the columns in order, from ``src``, ``dst``, ``weight``, ``ts``. Default: the
+        names of a header line (see :data:`HEADER_NAMES`), else ``src dst`` or
+        ``src dst weight`` by the number of fields in the first line.
     on_error : {"fail", "skip"}, optional
         What to do with a bad record.
     interaction_types : iterable of str, optional
         Extra interaction types to allow.
+    ts_unit : {"s", "ms", "us"}, optional
+        The unit of epoch numbers in a ``ts`` column (default seconds).
 
     Returns
     -------
@@ -67,11 +90,15 @@ def read_edgelist(
     """
     if not path.is_file():
         raise SnapshotError(f"{path}: no such file")
-    delimiter, skip, n_fields = _sniff(path)
-    if n_fields == 0:
+    delimiter, skip, first = _sniff(path)
+    if not first:
         raise SnapshotError(f"{path}: the edge list has no edges")
+    header = _header_columns(first)
+    if header is not None:
+        skip += 1  # the header line is not an edge
+        columns = columns or header
     if columns is None:
-        columns = ["src", "dst", "weight"][: max(2, min(n_fields, 3))]
+        columns = ["src", "dst", "weight"][: max(2, min(len(first), 3))]
     columns = list(columns)
     unknown = sorted(set(columns) - {"src", "dst", "weight", "ts"})
     if unknown or "src" not in columns or "dst" not in columns:
@@ -82,7 +109,7 @@ def read_edgelist(
     raw = read_delimited(path, column_names=columns, delimiter=delimiter, skip_lines=skip)
     kind = edge_kind.strip().lower()
     builder = SnapshotBuilder(str(path), "edgelist", on_error=on_error,
-                              interaction_types=interaction_types)
+                              interaction_types=interaction_types, ts_unit=ts_unit)
     if kind in ("follow", "follows"):
         builder.add("follows", raw)
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from graph_influence.loaders.checks import concat_rejects
+from graph_influence.loaders.checks import concat_rejects, empty_rejects
 from graph_influence.loaders.files import RawTable
 from graph_influence.loaders.validate import (
     TableReport,
@@ -42,6 +42,9 @@ class Snapshot:
         Hash of the input files' bytes, to recognise a snapshot loaded before.
     interaction_types : list of str
         The interaction types that were allowed.
+    unresolved : pyarrow.Table
+        References the importer could not resolve (same columns as ``rejects``; counted in
+        ``reports[table].unresolved``, not in ``read``).
     """
 
     source: str
@@ -51,6 +54,7 @@ class Snapshot:
     rejects: pa.Table
     fingerprint: str
     interaction_types: list[str] = field(default_factory=list)
+    unresolved: pa.Table = field(default_factory=empty_rejects)
 
     @property
     def n_rejected(self) -> int:
@@ -92,6 +96,8 @@ class SnapshotBuilder:
         good records and collect the bad ones in ``Snapshot.rejects``.
     interaction_types : iterable of str, optional
         Interaction types allowed besides the defaults.
+    ts_unit : {"s", "ms", "us"}, optional
+        The unit of epoch numbers in timestamp columns (default seconds).
 
     Examples
     --------
@@ -113,10 +119,12 @@ class SnapshotBuilder:
         *,
         on_error: str = "fail",
         interaction_types: Iterable[str] = (),
+        ts_unit: str = "s",
     ) -> None:
         self.source = source
         self.format = fmt
         self.on_error = on_error
+        self.ts_unit = ts_unit
         self.types = frozenset(DEFAULT_INTERACTION_TYPES) | {
             t.strip().lower() for t in interaction_types
         }
@@ -150,7 +158,8 @@ class SnapshotBuilder:
         if transform is not None:
             raw = transform(raw)
         validated = validate_table(
-            raw, TABLES[table_name], on_error=self.on_error, interaction_types=self.types
+            raw, TABLES[table_name], on_error=self.on_error, interaction_types=self.types,
+            ts_unit=self.ts_unit,
         )
         self._parts[table_name].append(validated)
         self._files.append(raw.path)

@@ -38,7 +38,8 @@ def is_snapshot_dir(path: Path) -> bool:
 
 
 def read_snapshot_dir(
-    directory: Path, *, on_error: str = "fail", interaction_types: Iterable[str] = ()
+    directory: Path, *, on_error: str = "fail", interaction_types: Iterable[str] = (),
+    ts_unit: str = "s",
 ) -> Snapshot:
     """Read and validate a snapshot directory.
 
@@ -55,6 +56,9 @@ def read_snapshot_dir(
     -------
     Snapshot
 
+    ts_unit : {"s", "ms", "us"}, optional
+        The unit of epoch numbers in timestamp columns (default seconds).
+
     Raises
     ------
     SnapshotError
@@ -70,7 +74,8 @@ def read_snapshot_dir(
             f"(suffixes {', '.join(SUFFIXES)})"
         )
     builder = SnapshotBuilder(
-        str(directory), "dir", on_error=on_error, interaction_types=interaction_types
+        str(directory), "dir", on_error=on_error, interaction_types=interaction_types,
+        ts_unit=ts_unit,
     )
     # Hash the files on a second thread while they are parsed and validated: hashlib releases
     # the GIL, and validation mostly runs on one core.

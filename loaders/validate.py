@@ -25,6 +25,8 @@ from graph_influence.schema import ColumnSpec, TableSpec
 
 __all__ = [
     "REJECT_COLUMNS",
+    "TEXT_DATE_FORMATS",
+    "TS_UNITS",
     "TableReport",
     "ValidatedTable",
     "empty_table",
@@ -42,6 +44,10 @@ class TableReport:
 
     ``read = loaded + rejected`` always holds. ``self_loops`` and ``duplicates`` are filled in by
     the store, which also says how many rows were ``new`` (the rest were already there).
+    ``unresolved`` counts what an importer could not turn into a row although the input refers to
+    it (a retweet of a tweet that is not in the input: its author is unknown); such a reference
+    is not a record of the file, so it is not in ``read``, and it is listed in
+    ``Snapshot.unresolved``.
     """
 
     table: str
@@ -53,6 +59,7 @@ class TableReport:
     self_loops: int = 0
     duplicates: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    unresolved: int = 0
 
     def add(self, other: TableReport) -> None:
         """Merge the counts of another file of the same table."""
@@ -60,6 +67,7 @@ class TableReport:
         self.read += other.read
         self.loaded += other.loaded
         self.rejected += other.rejected
+        self.unresolved += other.unresolved
         self.ignored_columns = sorted(set(self.ignored_columns) | set(other.ignored_columns))
 
 
@@ -146,17 +154,52 @@ def _check_type(
     ]
 
 
-def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Parse ISO-8601 or epoch-second strings (or native timestamps/numbers).
+#: Epoch units ``ts_unit`` may name, as microseconds per unit.
+TS_UNITS: dict[str, int] = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+#: Textual date formats read besides ISO-8601: Twitter API v1.1's ``created_at``
+#: (``Wed Oct 10 20:19:24 +0000 2018``) and RFC 2822 / e-mail dates
+#: (``Wed, 10 Oct 2018 20:19:24 +0000``, with or without the weekday).
+TEXT_DATE_FORMATS: tuple[str, ...] = (
+    "%a %b %d %H:%M:%S %z %Y",
+    "%a, %d %b %Y %H:%M:%S %z",
+    "%d %b %Y %H:%M:%S %z",
+)
+
+
+def parse_timestamps(
+    values: pa.Array, *, unit: str = "s"
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Parse ISO-8601, Twitter/RFC 2822 dates or epoch numbers (or native timestamps).
 
     Whole-column Arrow casts are tried first; pandas handles the mixed or unusual cases.
+
+    Parameters
+    ----------
+    values : pyarrow.Array
+        Strings, numbers or timestamps.
+    unit : {"s", "ms", "us"}, optional
+        The unit of epoch numbers (default seconds). With seconds, values above 1e11 (year
+        5138) are flagged as probable milliseconds instead of being read.
 
     Returns
     -------
     (timestamps, bad, millis)
         A ``timestamp[us]`` array (UTC, null where empty or bad), a mask of unparseable values,
-        and a mask of epoch values that look like milliseconds.
+        and a mask of epoch values that look like milliseconds (``unit="s"`` only).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> ts, bad, millis = parse_timestamps(pa.array(["Wed Oct 10 20:19:24 +0000 2018",
+    ...                                              "1539202764000"]), unit="ms")
+    >>> [t.isoformat() for t in ts.to_pylist()], bad.tolist(), millis.tolist()
+    (['2018-10-10T20:19:24', '2018-10-10T20:19:24'], [False, False], [False, False])
     """
+    if unit not in TS_UNITS:
+        raise ValueError(f"unit must be one of {', '.join(TS_UNITS)}, not {unit!r}")
+    per_unit = TS_UNITS[unit]
+    check_millis = unit == "s"
     n = len(values)
     if pa.types.is_timestamp(values.type):
         if values.type.tz is not None:
@@ -167,10 +210,10 @@ def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         values = values.cast(pa.string())
     if values.null_count == 0:
-        try:  # the common case, all integer epoch seconds: one cast, no copy of the text
+        try:  # the common case, all integer epochs: one cast, no copy of the text
             epoch = values.cast(pa.int64()).to_numpy()
-            millis = np.abs(epoch) > _MAX_EPOCH_SECONDS
-            return _ts(np.where(millis, 0, epoch) * 1_000_000, ~millis), np.zeros(n, bool), millis
+            millis = (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else np.zeros(n, bool)
+            return _ts(np.where(millis, 0, epoch) * per_unit, ~millis), np.zeros(n, bool), millis
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     text = pc.utf8_trim_whitespace(values.fill_null(""))
@@ -178,11 +221,11 @@ def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
     empty = _mask(empty_arr)
     text = pc.if_else(empty_arr, pa.scalar(None, pa.string()), text)
     no_bad = np.zeros(n, dtype=bool)
-    try:  # all epoch seconds
+    try:  # all epoch numbers
         epoch = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
         epoch = np.where(empty, 0.0, epoch)
-        millis = np.abs(epoch) > _MAX_EPOCH_SECONDS
-        micros = np.round(np.where(millis, 0.0, epoch) * 1e6).astype(np.int64)
+        millis = (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else np.zeros(n, bool)
+        micros = np.round(np.where(millis, 0.0, epoch) * per_unit).astype(np.int64)
         valid = ~(empty | millis)
         return _ts(micros, valid), no_bad, millis
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -195,19 +238,27 @@ def parse_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray
     series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
     epoch = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     numeric = np.isfinite(epoch)
-    millis = numeric & (np.abs(epoch) > _MAX_EPOCH_SECONDS)
+    millis = numeric & (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else (
+        np.zeros(n, bool))
     micros = np.zeros(n, dtype=np.int64)
     ok_num = numeric & ~millis
-    micros[ok_num] = np.round(epoch[ok_num] * 1e6).astype(np.int64)
-    need_iso = ~numeric & ~empty
+    micros[ok_num] = np.round(epoch[ok_num] * per_unit).astype(np.int64)
+    need_text = ~numeric & ~empty
     bad = np.zeros(n, dtype=bool)
-    if need_iso.any():
-        parsed = pd.to_datetime(series[need_iso], utc=True, format="ISO8601", errors="coerce")
-        ok = parsed.notna().to_numpy()
-        idx = np.flatnonzero(need_iso)
-        stamps = parsed[ok].dt.tz_localize(None).to_numpy().astype("datetime64[us]")
-        micros[idx[ok]] = stamps.astype(np.int64)
-        bad[idx[~ok]] = True
+    if need_text.any():
+        idx = np.flatnonzero(need_text)
+        found = np.zeros(len(idx), dtype=bool)
+        for fmt in ("ISO8601", *TEXT_DATE_FORMATS):  # then Twitter and RFC 2822 dates
+            todo = np.flatnonzero(~found)
+            if not len(todo):
+                break
+            parsed = pd.DatetimeIndex(pd.to_datetime(
+                series.iloc[idx[todo]], utc=True, format=fmt, errors="coerce"))
+            ok = ~parsed.isna()
+            stamps = parsed[ok].tz_convert(None).to_numpy().astype("datetime64[us]")
+            micros[idx[todo[ok]]] = stamps.astype(np.int64)
+            found[todo[ok]] = True
+        bad[idx[~found]] = True
     return _ts(micros, ~(empty | bad | millis)), bad, millis
 
 
@@ -215,14 +266,16 @@ def _ts(micros: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.array(micros, type=pa.int64(), mask=~valid).cast(pa.timestamp("us"))
 
 
-def _check_ts(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[Check]]:
-    ts, bad, millis = parse_timestamps(values)
+def _check_ts(spec: ColumnSpec, values: pa.Array, *, unit: str = "s"
+              ) -> tuple[pa.Array, list[Check]]:
+    ts, bad, millis = parse_timestamps(values, unit=unit)
     shown = values if pa.types.is_string(values.type) else values.cast(pa.string())
     return ts, [
         Check(spec.name, bad, _quoted("cannot read timestamp '", shown, "'"),
-               "use ISO-8601 (2024-05-01T12:00:00Z) or epoch seconds"),
+               "use ISO-8601 (2024-05-01T12:00:00Z), a Twitter or RFC 2822 date, or epoch "
+               "seconds (--ts-unit ms|us for milliseconds or microseconds)"),
         Check(spec.name, millis, _quoted("timestamp '", shown, "' looks like milliseconds"),
-               "give epoch seconds (divide by 1000) or ISO-8601"),
+               "load with --ts-unit ms, or give epoch seconds or ISO-8601"),
     ]
 
 
@@ -305,6 +358,7 @@ def validate_table(
     *,
     on_error: str = "fail",
     interaction_types: frozenset[str] = frozenset(),
+    ts_unit: str = "s",
 ) -> ValidatedTable:
     """Check every record of ``raw`` against ``spec`` and normalise the good ones.
 
@@ -319,6 +373,8 @@ def validate_table(
         the rejects table.
     interaction_types : frozenset of str, optional
         Allowed values of a ``type`` column.
+    ts_unit : {"s", "ms", "us"}, optional
+        The unit of epoch numbers in timestamp columns (default seconds).
 
     Returns
     -------
@@ -331,7 +387,7 @@ def validate_table(
     """
     check_on_error(on_error)
     _require_columns(raw, spec)
-    columns, checks = _check_columns(raw, spec, interaction_types)
+    columns, checks = _check_columns(raw, spec, interaction_types, ts_unit)
     verdict = settle(checks, raw.records(), table=spec.name, on_error=on_error)
     table, ignored = _normalised(raw, spec, columns, verdict)
     report = TableReport(
@@ -367,10 +423,11 @@ def _column_values(raw: RawTable, col: ColumnSpec) -> pa.Array | pa.ChunkedArray
 
 
 def _check_columns(
-    raw: RawTable, spec: TableSpec, interaction_types: frozenset[str]
+    raw: RawTable, spec: TableSpec, interaction_types: frozenset[str], ts_unit: str = "s"
 ) -> tuple[dict[str, pa.Array | pa.ChunkedArray], list[Check]]:
     """Normalised values and checks of every column of ``spec`` that ``raw`` has."""
-    checkers = {**_CHECKERS, "type": partial(_check_type, known=interaction_types)}
+    checkers = {**_CHECKERS, "type": partial(_check_type, known=interaction_types),
+                "ts": partial(_check_ts, unit=ts_unit)}
     columns: dict[str, pa.Array | pa.ChunkedArray] = {}
     checks: list[Check] = []
     for col in spec.columns:

@@ -15,6 +15,7 @@ from graph_influence.cli.options import (
     ReportFormat,
     SnapshotFormat,
     StoreOption,
+    TsUnit,
 )
 
 __all__ = ["load", "print_load"]
@@ -53,9 +54,14 @@ def load(
     ] = "follow",
     columns: Annotated[
         str | None,
-        typer.Option("--columns", help="Edge lists: column names in order, e.g. src,dst,ts.",
+        typer.Option("--columns", help="Edge lists: column names in order, e.g. src,dst,ts "
+                     "(default: the file's header row, if it names them).",
                      rich_help_panel=INPUT_PANEL),
     ] = None,
+    ts_unit: Annotated[
+        TsUnit, typer.Option("--ts-unit", help="Unit of epoch timestamps in snapshot tables "
+                             "and edge lists: s, ms or us.", rich_help_panel=INPUT_PANEL)
+    ] = TsUnit.s,
     report_format: Annotated[
         ReportFormat, typer.Option("--report-format", help="Format of the load report.",
                                    rich_help_panel=OUTPUT_PANEL)
@@ -75,7 +81,7 @@ def load(
         summary, rejects_path = load_snapshot(
             st, snapshot, format=format.value, on_error=on_error.value, rejects=rejects,
             interaction_types=types or (), edge_kind=edge_kind,
-            columns=columns.split(",") if columns else None,
+            columns=columns.split(",") if columns else None, ts_unit=ts_unit.value,
         )
         url = st.url
     print_load(summary, rejects_path, url, (output_alias or report_format).value)
@@ -110,6 +116,9 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
             extras.append(f"duplicates {r.duplicates:,} ({what})")
         if r.ignored_columns:
             extras.append(f"ignored columns: {', '.join(r.ignored_columns)}")
+        if r.unresolved:
+            extras.append(f"unresolved references {r.unresolved:,} (their tweets or users are "
+                          "not in the input)")
         out.write(line + ("; " + "; ".join(extras) if extras else "") + "\n")
     if summary.already_loaded_as:
         out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "

@@ -31,6 +31,7 @@ __all__ = [
     "SnapshotFormat",
     "StoreOption",
     "TopicOption",
+    "TsUnit",
     "analysis_parameters",
     "flag_of",
     "hidden_limit_alias",
@@ -51,6 +52,7 @@ ReportFormat = _enum("ReportFormat", REPORT_FORMATS)
 ExportFormat = _enum("ExportFormat", EXPORT_FORMATS)
 SnapshotFormat = _enum("SnapshotFormat", SNAPSHOT_FORMATS)
 OnError = _enum("OnError", ("fail", "skip"))
+TsUnit = _enum("TsUnit", ("s", "ms", "us"))
 
 StoreOption = Annotated[
     str | None,
