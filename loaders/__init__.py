@@ -92,7 +92,27 @@ def detect_format(path: Path) -> str:
         )
     if is_twitter(path):
         return "twitter"
+    if _looks_like_json(path):
+        raise SnapshotError(
+            f"{path}: cannot tell its format — it is JSON, but not Twitter API data (no response "
+            "page, tweet or user object on its first line); formats considered: "
+            f"{', '.join(f for f in FORMATS if f != 'auto')} — give --format"
+        )
     return "edgelist"
+
+
+def _looks_like_json(path: Path) -> bool:
+    """Whether the first non-blank character of a (possibly gzipped) text file opens JSON."""
+    from graph_influence.loaders.files import _open_text
+
+    try:
+        with _open_text(path) as fh:
+            for line in fh:
+                if line.strip():
+                    return line.lstrip()[:1] in ("{", "[")
+    except (OSError, EOFError, UnicodeDecodeError):
+        return False
+    return False
 
 
 def read_snapshot(

@@ -56,3 +56,18 @@ def test_ids_that_merely_look_like_words_are_data(tmp_path):
     # nor is a line that names one column twice
     path.write_text("src src\nx y\n")
     assert _edges(read_snapshot(path)) == [("src", "src"), ("x", "y")]
+
+
+def test_auto_detection_that_cannot_decide_names_the_formats_it_considered(tmp_path):
+    from graph_influence.errors import SnapshotError
+
+    path = tmp_path / "export.json"
+    path.write_text('{"statuses": [{"id": 1}]}\n')
+    with pytest.raises(SnapshotError, match=r"export.json: cannot tell its format — it is JSON, "
+                                            r"but not Twitter API data.*formats considered: "
+                                            r"dir, higgs, ego-twitter, twitter, edgelist"):
+        read_snapshot(path)
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    with pytest.raises(SnapshotError, match="give --format"):
+        read_snapshot(folder)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graph_influence.errors import InputError
+from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders import detect_format, read_snapshot
 from graph_influence.topic_names import normalize_topic
 
@@ -257,7 +257,9 @@ def test_snapshot_directories_stay_dir(tmp_path, snapshot_dir):
     assert detect_format(edges) == "edgelist"
     jsonl_edges = tmp_path / "edges.jsonl"
     jsonl_edges.write_text('{"src": "1", "dst": "2"}\n')
-    assert detect_format(jsonl_edges) == "edgelist"
+    # not Twitter, and an edge list reader would split the JSON text at its commas: say so
+    with pytest.raises(SnapshotError, match="cannot tell its format — it is JSON"):
+        detect_format(jsonl_edges)
 
 
 # --- API v1.1 (twarc 1) -----------------------------------------------------------------------
