@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .explain import explain_user
     from .exporting import export_scores
     from .loaders import read_snapshot
-    from .loading import load_snapshot
+    from .loading import load_frames, load_snapshot
     from .params import AnalysisParams
     from .report import write_report
     from .sample_data import sample_path
@@ -43,6 +43,7 @@ __all__ = [
     "compare_runs",
     "explain_user",
     "export_scores",
+    "load_frames",
     "load_snapshot",
     "open_store",
     "read_snapshot",
@@ -59,6 +60,7 @@ _LAZY = {
     "explain_user": ".explain",
     "compare_runs": ".compare",
     "write_report": ".report",
+    "load_frames": ".loading",
     "load_snapshot": ".loading",
     "open_store": ".stores",
     "read_snapshot": ".loaders",

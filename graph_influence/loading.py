@@ -12,7 +12,7 @@ from graph_influence.loaders import read_snapshot
 from graph_influence.progress import Stages
 from graph_influence.stores import LoadSummary, Store
 
-__all__ = ["load_snapshot"]
+__all__ = ["load_frames", "load_snapshot"]
 
 
 def load_snapshot(
@@ -64,10 +64,73 @@ def load_snapshot(
         pa.default_memory_pool().release_unused()  # what parsing and validation freed
         summary = store.write_snapshot(snap, stage=stage, consume=True)
         pa.default_memory_pool().release_unused()  # the merged tables
-        rejects_path = None
-        if snap.n_rejected:
-            stage("write rejects")
-            rejects_path = Path(rejects or f"graph-influence-rejects-{summary.load_id}.csv")
-            pacsv.write_csv(snap.rejects, rejects_path)
+        rejects_path = _write_rejects(snap, summary, rejects, stage)
     summary.timings = dict(stage.timings)
     return summary, rejects_path
+
+
+def load_frames(
+    store: Store,
+    *,
+    users=None,
+    follows=None,
+    interactions=None,
+    posts=None,
+    on_error: str = "fail",
+    rejects: str | Path | None = None,
+    interaction_types: Sequence[str] = (),
+    ts_unit: str = "s",
+    source: str = "frames",
+    progress: bool | None = None,
+) -> tuple[LoadSummary, Path | None]:
+    """Validate and load DataFrames or Arrow tables into ``store``, as :func:`load_snapshot`.
+
+    Parameters
+    ----------
+    store : Store
+        From :func:`graph_influence.open_store`.
+    users, follows, interactions, posts : pandas.DataFrame or pyarrow.Table, optional
+        The snapshot's tables with the columns of the snapshot schema (README, "Snapshot
+        formats"); at least one.
+    on_error, rejects, interaction_types, ts_unit, progress
+        As in :func:`load_snapshot`.
+    source : str, optional
+        What the store's load ledger calls this input (default ``"frames"``).
+
+    Returns
+    -------
+    (LoadSummary, Path or None)
+        What was loaded, and the rejects file if one was written.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import pandas as pd
+    >>> from graph_influence import open_store
+    >>> store = open_store(os.path.join(tempfile.mkdtemp(), "f.duckdb"))
+    >>> summary, _ = load_frames(store, follows=pd.DataFrame({"src": ["a"], "dst": ["b"]}),
+    ...                          progress=False)
+    >>> store.counts()["follows"], summary.format
+    (1, 'frames')
+    """
+    from graph_influence.loaders.frames import read_frames
+
+    with Stages("load", enabled=progress) as stage:
+        stage("validate")
+        snap = read_frames(users=users, follows=follows, interactions=interactions, posts=posts,
+                           on_error=on_error, interaction_types=interaction_types,
+                           ts_unit=ts_unit, source=source)
+        summary = store.write_snapshot(snap, stage=stage, consume=True)
+        rejects_path = _write_rejects(snap, summary, rejects, stage)
+    summary.timings = dict(stage.timings)
+    return summary, rejects_path
+
+
+def _write_rejects(snap, summary: LoadSummary, rejects: str | Path | None, stage) -> Path | None:
+    """Write the snapshot's rejected records (CSV) if there are any; return the file."""
+    if not snap.n_rejected:
+        return None
+    stage("write rejects")
+    path = Path(rejects or f"graph-influence-rejects-{summary.load_id}.csv")
+    pacsv.write_csv(snap.rejects, path)
+    return path

@@ -79,8 +79,8 @@ class RawTable:
 
     @property
     def has_lines(self) -> bool:
-        """Whether records have line numbers (text files) or only row indexes (Parquet)."""
-        return self.kind != "parquet"
+        """Whether records have line numbers (text files) or only row indexes (Parquet, frames)."""
+        return self.kind not in ("parquet", "frame")
 
     def column_position(self, name: str) -> int | None:
         """1-based position of ``name`` in the file's header, or ``None``."""
