@@ -1,8 +1,8 @@
 """Writing results to the terminal or a pipe: table, CSV, JSON, JSON lines.
 
-One writer, :func:`write_rows`, takes column names and rows of plain values; it needs neither
-numpy nor pandas, so the query commands start fast. :func:`write_frame` hands a DataFrame to
-it. Cell text is data: the table renders it verbatim (never as rich markup), and CSV cells that
+One writer, :func:`write_rows`, takes column names and rows of plain values (the stores'
+light ``*_rows`` results); it needs neither numpy nor pandas, so the query commands start
+fast. Cell text is data: the table renders it verbatim (never as rich markup), and CSV cells that
 hold lists or dicts are JSON-encoded.
 """
 
@@ -14,17 +14,13 @@ import math
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TextIO
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+from typing import Any, TextIO
 
 __all__ = [
     "EXPORT_FORMATS",
     "OUTPUT_FORMATS",
     "REPORT_FORMATS",
     "to_jsonable",
-    "write_frame",
     "write_json",
     "write_rows",
 ]
@@ -150,16 +146,3 @@ def write_rows(
     else:
         raise ValueError(f"unknown output format {fmt!r}")
 
-
-def write_frame(
-    frame: pd.DataFrame,
-    fmt: str,
-    *,
-    out: TextIO | None = None,
-    title: str | None = None,
-    float_digits: dict[str, int] | None = None,
-) -> None:
-    """Write a DataFrame in one of :data:`OUTPUT_FORMATS` (see :func:`write_rows`)."""
-    frame = frame.astype(object).where(frame.notna(), None)
-    write_rows(list(frame.columns), frame.itertuples(index=False, name=None), fmt, out=out,
-               title=title, float_digits=float_digits)
