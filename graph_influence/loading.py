@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -23,9 +23,11 @@ def load_snapshot(
     on_error: str = "fail",
     rejects: str | Path | None = None,
     interaction_types: Sequence[str] = (),
-    edge_kind: str = "follow",
+    edge_kind: str | None = None,
     columns: Sequence[str] | None = None,
     ts_unit: str = "s",
+    column_map: Mapping[str, str] | None = None,
+    exclude_users: Sequence[str] | None = None,
     progress: bool | None = None,
 ) -> tuple[LoadSummary, Path | None]:
     """Read, validate and load a snapshot into ``store``.
@@ -35,8 +37,9 @@ def load_snapshot(
     store : Store
         From :func:`graph_influence.open_store`.
     snapshot : str or Path
-        Snapshot directory, Higgs directory/file or edge list.
-    format, on_error, interaction_types, edge_kind, columns, ts_unit
+        What :func:`graph_influence.loaders.read_snapshot` reads: a snapshot directory, social
+        media JSON, a graph file, a table or an edge list.
+    format, on_error, interaction_types, edge_kind, columns, ts_unit, column_map, exclude_users
         As in :func:`graph_influence.loaders.read_snapshot`.
     rejects : str or Path, optional
         Where ``on_error="skip"`` writes rejected records (CSV). Default:
@@ -59,7 +62,8 @@ def load_snapshot(
         stage("read + validate")
         snap = read_snapshot(
             snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
-            edge_kind=edge_kind, columns=columns, ts_unit=ts_unit,
+            edge_kind=edge_kind, columns=columns, ts_unit=ts_unit, column_map=column_map,
+            exclude_users=exclude_users,
         )
         pa.default_memory_pool().release_unused()  # what parsing and validation freed
         summary = store.write_snapshot(snap, stage=stage, consume=True)

@@ -28,7 +28,9 @@ __all__ = [
 
 #: The snapshot formats the loaders read (``auto``: guess from the path). The CLI builds its
 #: ``load --format`` choices from this list without importing the loaders.
-SNAPSHOT_FORMATS: tuple[str, ...] = ("auto", "dir", "higgs", "ego-twitter", "twitter", "edgelist")
+SNAPSHOT_FORMATS: tuple[str, ...] = (
+    "auto", "dir", "higgs", "ego-twitter", "twitter", "edgelist",
+)
 
 #: Interaction types known without configuration, with their default weights (DESIGN.md §5).
 DEFAULT_INTERACTION_TYPES: dict[str, float] = {

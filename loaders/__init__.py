@@ -28,91 +28,37 @@ its problems as :class:`~graph_influence.loaders.checks.Check` masks and settles
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.checks import REJECT_COLUMNS
-from graph_influence.loaders.edgelist import read_edgelist
-from graph_influence.loaders.ego_twitter import is_ego_twitter, read_ego_twitter
-from graph_influence.loaders.higgs import is_higgs, read_higgs
+from graph_influence.loaders.registry import (
+    ENTRY_POINT_GROUP,
+    Importer,
+    ReadOptions,
+    check_options,
+    detect_format,
+    format_names,
+    get_importer,
+    importers,
+)
 from graph_influence.loaders.snapshot import Snapshot
-from graph_influence.loaders.snapshot_dir import is_snapshot_dir, read_snapshot_dir
-from graph_influence.loaders.twitter import is_twitter, read_twitter
 from graph_influence.loaders.validate import TS_UNITS, TableReport
-from graph_influence.schema import SNAPSHOT_FORMATS
 
 __all__ = [
-    "FORMATS",
+    "ENTRY_POINT_GROUP",
     "REJECT_COLUMNS",
+    "Importer",
+    "ReadOptions",
     "Snapshot",
     "TableReport",
     "detect_format",
-    "read_edgelist",
-    "read_ego_twitter",
-    "read_higgs",
+    "format_names",
+    "get_importer",
+    "importers",
     "read_snapshot",
-    "read_snapshot_dir",
-    "read_twitter",
 ]
-
-#: Snapshot formats :func:`read_snapshot` understands (declared in ``graph_influence.schema``,
-#: so the CLI lists them without importing the loaders).
-FORMATS: tuple[str, ...] = SNAPSHOT_FORMATS
-
-
-def detect_format(path: Path) -> str:
-    """Guess the format of ``path``: ``dir``, ``higgs``, ``ego-twitter``, ``twitter`` or
-    ``edgelist``.
-
-    A directory holding snapshot tables (``users.jsonl``, ...) is ``dir`` even when its files
-    are Twitter JSON; give ``format="twitter"`` for such a directory of twarc files.
-
-    Raises
-    ------
-    SnapshotError
-        If ``path`` does not exist or holds nothing recognisable.
-    """
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file or directory")
-    if is_higgs(path):
-        return "higgs"
-    if is_ego_twitter(path):
-        return "ego-twitter"
-    if path.is_dir():
-        if is_snapshot_dir(path):
-            return "dir"
-        if is_twitter(path):
-            return "twitter"
-        raise SnapshotError(
-            f"{path}: not a snapshot directory — expected users/follows/interactions/posts "
-            "tables (.csv, .csv.gz, .parquet, .jsonl), SNAP Higgs or ego-Twitter files, "
-            "twarc/twarc2 JSON lines; "
-            "give --format"
-        )
-    if is_twitter(path):
-        return "twitter"
-    if _looks_like_json(path):
-        raise SnapshotError(
-            f"{path}: cannot tell its format — it is JSON, but not Twitter API data (no response "
-            "page, tweet or user object on its first line); formats considered: "
-            f"{', '.join(f for f in FORMATS if f != 'auto')} — give --format"
-        )
-    return "edgelist"
-
-
-def _looks_like_json(path: Path) -> bool:
-    """Whether the first non-blank character of a (possibly gzipped) text file opens JSON."""
-    from graph_influence.loaders.files import _open_text
-
-    try:
-        with _open_text(path) as fh:
-            for line in fh:
-                if line.strip():
-                    return line.lstrip()[:1] in ("{", "[")
-    except (OSError, EOFError, UnicodeDecodeError):
-        return False
-    return False
 
 
 def read_snapshot(
@@ -121,20 +67,23 @@ def read_snapshot(
     format: str = "auto",
     on_error: str = "fail",
     interaction_types: Iterable[str] = (),
-    edge_kind: str = "follow",
+    edge_kind: str | None = None,
     columns: Sequence[str] | None = None,
     ts_unit: str = "s",
+    column_map: Mapping[str, str] | None = None,
+    exclude_users: Iterable[str] | None = None,
 ) -> Snapshot:
     """Read and validate a network snapshot.
 
     Parameters
     ----------
     path : str or Path
-        A snapshot directory, a directory of SNAP Higgs files, SNAP ego-Twitter networks
-        (a directory or ``twitter.tar.gz``), Twitter API JSON lines written by twarc2 or twarc
-        (a file or a directory of them), or an edge-list file.
-    format : {"auto", "dir", "higgs", "ego-twitter", "twitter", "edgelist"}, optional
-        The input format; ``"auto"`` (default) guesses it from the path.
+        A snapshot directory, SNAP Higgs or ego-Twitter files, social-media JSON (Twitter,
+        Mastodon, Bluesky, Reddit; a file or a directory of them), a graph file (GraphML,
+        GEXF, GML), a table of edges, or an edge-list file.
+    format : str, optional
+        The input format (``graph-influence formats`` lists them, with any installed
+        plugin's); ``"auto"`` (default) guesses it from the path.
     on_error : {"fail", "skip"}, optional
         ``"fail"`` (default): stop at the first bad record with
         ``FILE:LINE:COLUMN: problem — what to do``. ``"skip"``: keep the good records and
@@ -142,12 +91,19 @@ def read_snapshot(
     interaction_types : iterable of str, optional
         Interaction types to allow besides retweet, quote, reply, mention and like.
     edge_kind : str, optional
-        For edge lists: ``"follow"`` or an interaction type.
+        Edge lists and tables: ``"follow"``, an interaction type given to every edge, or (tables)
+        the column holding each edge's type. Default: follow.
     columns : sequence of str, optional
-        For edge lists: the column names in order (``src dst weight ts``).
+        Edge lists without a header: the column names in order (``src dst weight ts``).
     ts_unit : {"s", "ms", "us"}, optional
-        For snapshot directories and edge lists: the unit of epoch numbers in timestamp
-        columns (default seconds). The other formats know their own time representation.
+        Tables and edge lists: the unit of epoch numbers in timestamp columns (default
+        seconds). The other formats know their own time representation.
+    column_map : mapping of str to str, optional
+        Tables: which input column holds ``src``, ``dst``, ``ts``, ``weight``, ``topics``,
+        ``post_id`` (``{"src": "author", "dst": "parent_author"}``).
+    exclude_users : iterable of str, optional
+        Social formats: users (names or ids) left out with their records and the replies to
+        them. Default: the format's (Reddit: ``[deleted]`` and ``AutoModerator``).
 
     Returns
     -------
@@ -156,7 +112,7 @@ def read_snapshot(
     Raises
     ------
     SnapshotError
-        If the input cannot be read.
+        If the input cannot be read, the format is unknown, or an option does not apply to it.
     InputError
         If a record is invalid and ``on_error="fail"``.
 
@@ -169,23 +125,25 @@ def read_snapshot(
     True
     """
     path = Path(path)
-    if format not in FORMATS:
-        raise SnapshotError(f"unknown format {format!r} — use one of {', '.join(FORMATS)}")
-    fmt = detect_format(path) if format == "auto" else format
+    if format != "auto":
+        importer = get_importer(format)  # an unknown name fails before the path is looked at
     if not path.exists():
         raise SnapshotError(f"{path}: no such file or directory")
     if ts_unit not in TS_UNITS:
         raise SnapshotError(f"unknown timestamp unit {ts_unit!r} — use one of "
                             f"{', '.join(TS_UNITS)}")
-    if fmt == "dir":
-        return read_snapshot_dir(path, on_error=on_error, interaction_types=interaction_types,
-                                 ts_unit=ts_unit)
-    if fmt == "higgs":
-        return read_higgs(path, on_error=on_error, interaction_types=interaction_types)
-    if fmt == "ego-twitter":
-        return read_ego_twitter(path, on_error=on_error, interaction_types=interaction_types)
-    if fmt == "twitter":
-        return read_twitter(path, on_error=on_error, interaction_types=interaction_types)
-    return read_edgelist(path, edge_kind=edge_kind, columns=columns, on_error=on_error,
-                         ts_unit=ts_unit,
-                         interaction_types=interaction_types)
+    if on_error not in ("fail", "skip"):
+        raise SnapshotError(f"unknown on_error {on_error!r} — use fail or skip")
+    if format == "auto":
+        importer = get_importer(detect_format(path))
+    options = ReadOptions(
+        on_error=on_error,
+        interaction_types=tuple(interaction_types),
+        ts_unit=ts_unit,
+        columns=tuple(columns) if columns else None,
+        column_map=dict(column_map or {}),
+        edge_type=edge_kind,
+        exclude_users=None if exclude_users is None else tuple(exclude_users),
+    )
+    check_options(importer, options)
+    return importer.read(path, options)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.files import RawTable, _open_text, read_delimited
+from graph_influence.loaders.registry import Importer, ReadOptions
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
 
 __all__ = ["read_edgelist"]
@@ -122,3 +123,19 @@ def _with_type(raw: RawTable, kind: str) -> RawTable:
     raw.table = raw.table.append_column("type", column)
     raw.header = [*raw.header, "type"]
     return raw
+
+
+def _read(path: Path, options: ReadOptions) -> Snapshot:
+    return read_edgelist(path, edge_kind=options.edge_type or "follow",
+                         columns=options.columns, on_error=options.on_error,
+                         interaction_types=options.interaction_types, ts_unit=options.ts_unit)
+
+
+#: ``--format edgelist`` (what auto-detection falls back to for a text file).
+IMPORTER = Importer(
+    name="edgelist",
+    summary="edge list: src dst [weight] [ts] per line, whitespace-, tab- or comma-separated, "
+            "optional header row",
+    read=_read,
+    options=frozenset({"ts_unit", "columns", "edge_type"}),
+)

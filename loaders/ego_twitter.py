@@ -40,6 +40,7 @@ import pyarrow.compute as pc
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.checks import Check, Records, Settlement
+from graph_influence.loaders.registry import Importer, ReadOptions
 from graph_influence.loaders.snapshot import Snapshot, fingerprint_files
 from graph_influence.loaders.validate import TableReport, empty_table
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES, TABLE_ORDER, TABLES
@@ -512,3 +513,18 @@ def read_ego_twitter(
         interaction_types=sorted(set(DEFAULT_INTERACTION_TYPES)
                                  | {t.strip().lower() for t in interaction_types}),
     )
+
+
+def _read(path: Path, options: ReadOptions) -> Snapshot:
+    return read_ego_twitter(path, on_error=options.on_error,
+                            interaction_types=options.interaction_types)
+
+
+#: ``--format ego-twitter``.
+IMPORTER = Importer(
+    name="ego-twitter",
+    summary="SNAP ego-Twitter networks (twitter.tar.gz or its <id>.edges/.featnames files)",
+    read=_read,
+    detect=is_ego_twitter,
+    precedence=20,
+)

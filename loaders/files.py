@@ -8,7 +8,6 @@ a rejects row needs them (``RawTable.records()``, what the check engine in ``che
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import mmap
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 
 from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import Records
+from graph_influence.loaders.textio import is_compressed, open_text, read_bytes
 
 __all__ = [
     "SUFFIXES",
@@ -131,16 +131,7 @@ def column_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return open(path, encoding="utf-8", newline="")
-
-
-def _read_bytes(path: Path) -> bytes:
-    if path.name.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as fh:
-            return fh.read()
-    return path.read_bytes()
+    return open_text(path, newline="")
 
 
 def _records(path: Path, delimiter: str, skip_lines: int) -> Iterator[tuple[int, list[str]]]:
@@ -158,7 +149,7 @@ def _records(path: Path, delimiter: str, skip_lines: int) -> Iterator[tuple[int,
 
 def _record_start_lines(raw: RawTable) -> np.ndarray:
     """Line numbers where each well-formed data record starts (error path only)."""
-    data = _read_bytes(raw.path)
+    data = read_bytes(raw.path)
     if raw.kind == "jsonl" or (b'"' not in data and not raw.malformed):
         # One record per non-empty line: a vectorised scan of the newlines.
         buf = np.frombuffer(data, dtype=np.uint8)
@@ -196,7 +187,7 @@ def _may_quote(path: Path) -> bool:
     """False when an uncompressed file holds no ``"`` at all (a memory-mapped scan, ~40 ms for
     240 MB): then no value can span lines, and Arrow's parallel reader may split the file at
     any newline, which parses ~2.5x faster than quote-aware splitting."""
-    if path.name.endswith(".gz"):
+    if is_compressed(path):
         return True
     with open(path, "rb") as fh:
         if fh.seek(0, 2) == 0:

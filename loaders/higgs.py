@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.files import RawTable, read_delimited
+from graph_influence.loaders.registry import Importer, ReadOptions
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
 
 __all__ = ["HIGGS_TYPES", "find_higgs_files", "is_higgs", "read_higgs"]
@@ -116,3 +117,18 @@ def read_higgs(
                                      delimiter=" ")
                 builder.add("interactions", raw, transform=_with_type(type_name))
     return builder.build()
+
+
+def _read(path: Path, options: ReadOptions) -> Snapshot:
+    return read_higgs(path, on_error=options.on_error,
+                      interaction_types=options.interaction_types)
+
+
+#: ``--format higgs``.
+IMPORTER = Importer(
+    name="higgs",
+    summary="SNAP Higgs Twitter files (higgs-social_network.edgelist, higgs-activity_time.txt)",
+    read=_read,
+    detect=is_higgs,
+    precedence=20,
+)

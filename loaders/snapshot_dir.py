@@ -12,6 +12,7 @@ from pathlib import Path
 
 from graph_influence.errors import SnapshotError
 from graph_influence.loaders.files import SUFFIXES, read_table_file, table_suffix
+from graph_influence.loaders.registry import Importer, ReadOptions
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder, fingerprint_files
 from graph_influence.schema import TABLE_ORDER
 
@@ -85,3 +86,21 @@ def read_snapshot_dir(
             for path in files[name]:
                 builder.add(name, read_table_file(path))
         return builder.build(fingerprint=fingerprint.result())
+
+
+def _read(path: Path, options: ReadOptions) -> Snapshot:
+    return read_snapshot_dir(path, on_error=options.on_error,
+                             interaction_types=options.interaction_types,
+                             ts_unit=options.ts_unit)
+
+
+#: ``--format dir``.
+IMPORTER = Importer(
+    name="dir",
+    summary="snapshot directory: users, follows, interactions, posts tables "
+            "(.csv, .parquet, .jsonl, compressed too)",
+    read=_read,
+    detect=is_snapshot_dir,
+    options=frozenset({"ts_unit"}),
+    precedence=10,
+)

@@ -47,32 +47,34 @@ timestamp that cannot be read) are checked by the engine: ``FILE:LINE:1: problem
 
 from __future__ import annotations
 
-import gc
-import gzip
-import io
-import json
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from graph_influence.errors import SnapshotError
-from graph_influence.loaders.checks import Check, Records, concat_rejects, settle
-from graph_influence.loaders.files import RawTable
-from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder, fingerprint_files
+from graph_influence.loaders.registry import Importer, ReadOptions
+from graph_influence.loaders.snapshot import Snapshot
+from graph_influence.loaders.sniff import BadJson, first_json_record, iter_json_records
+from graph_influence.loaders.social import (
+    Collected,
+    Item,
+    SocialFormat,
+    build_social_snapshot,
+    dump,
+    id_str,
+    no_gc,
+)
+from graph_influence.loaders.textio import base_name
 
 __all__ = ["TWITTER_SUFFIXES", "find_twitter_files", "is_twitter", "read_twitter"]
 
 logger = logging.getLogger(__name__)
 
-#: File suffixes of Twitter JSON lines files.
-TWITTER_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".jsonl.gz", ".json.gz")
+#: File suffixes of Twitter JSON files (each may add ``.gz`` or ``.zst``).
+TWITTER_SUFFIXES: tuple[str, ...] = (".jsonl", ".json", ".ndjson")
 
 #: v2 reference types and the interaction types they become.
 REFERENCE_TYPES = {"retweeted": "retweet", "quoted": "quote", "replied_to": "reply"}
@@ -81,8 +83,6 @@ REFERENCE_TYPES = {"retweeted": "retweet", "quoted": "quote", "replied_to": "rep
 _NOTICES = frozenset({"delete", "limit", "scrub_geo", "status_withheld", "user_withheld",
                       "warning", "disconnect"})
 
-_V1_DATE = "%a %b %d %H:%M:%S %z %Y"
-_RECORD_CHARS = 500
 _MALFORMED_FIX = ("make each line one JSON object: a twarc2 response page, a flattened v2 tweet "
                   "or a v1.1 tweet, each tweet with its id and author")
 
@@ -93,25 +93,19 @@ _USER_COLUMNS = ("id", "name", "created_at", *_USER_EXTRA)
 
 
 def _is_twitter_name(path: Path) -> bool:
-    name = path.name.lower()
-    return any(name.endswith(s) for s in TWITTER_SUFFIXES)
+    return base_name(path).endswith(TWITTER_SUFFIXES)
 
 
 def find_twitter_files(path: Path) -> list[Path]:
-    """The Twitter files of ``path``: itself, or the ``.jsonl``/``.json`` (``.gz``) files of a
-    directory in name order."""
+    """The Twitter files of ``path``: itself, or the ``.jsonl``/``.json`` (``.gz``, ``.zst``)
+    files of a directory in name order."""
     if path.is_dir():
         return sorted(p for p in path.iterdir() if p.is_file() and _is_twitter_name(p))
     return [path]
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    if path.name.lower().endswith(".gz"):
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
-def _looks_like_twitter(obj: Any) -> bool:
+def looks_like_twitter(obj: Any) -> bool:
+    """Whether a JSON record is a v2 response page, a v2 tweet or a v1.1 tweet."""
     if not isinstance(obj, dict):
         return False
     if "data" in obj or "includes" in obj:
@@ -122,53 +116,34 @@ def _looks_like_twitter(obj: Any) -> bool:
 def is_twitter(path: Path) -> bool:
     """Whether ``path`` (a file, or any file of a directory) starts with a Twitter API object:
     a v2 response page (``data``/``includes``), a v2 tweet (``id`` + ``author_id``) or a v1.1
-    tweet (``id_str`` + ``user``), judged from its first non-blank line."""
+    tweet (``id_str`` + ``user``), judged from its first record."""
     for file in find_twitter_files(path):
         try:
-            with _open_text(file) as fh:
-                for line in fh:
-                    if line.strip():
-                        if _looks_like_twitter(json.loads(line)):
-                            return True
-                        break
-        except (OSError, UnicodeDecodeError, ValueError, EOFError):
+            if looks_like_twitter(first_json_record(file, containers=())):
+                return True
+        except (OSError, ValueError):
             continue
     return False
 
 
-# --- parsing: plain Python lists per table, one entry per record -----------------------------
+# --- parsing: plain Python tuples per record ----------------------------------------------
 
+_USER_TYPES = {"id": pa.string(), "name": pa.string(), "created_at": pa.string(),
+               "display_name": pa.string(), "description": pa.string(),
+               "location": pa.string(), "verified": pa.bool_(), "protected": pa.bool_(),
+               "followers_count": pa.int64(), "following_count": pa.int64(),
+               "tweet_count": pa.int64(), "listed_count": pa.int64()}
+assert tuple(_USER_TYPES) == _USER_COLUMNS
 
-class _Tweet(NamedTuple):
-    file: int
-    line: int
-    where: str
-    author: str
-    ts: str
-    text: str | None
-    topics: str | None
-    refs: list[tuple[str, str]]
-    mentions: list[tuple[str | None, str]]
-    reply_to_user: str | None
-
-
-@dataclass
-class _Parsed:
-    """Everything read from the input, deduplicated by id (later records win)."""
-
-    tweets: dict[str, _Tweet] = field(default_factory=dict)
-    users: dict[str, tuple] = field(default_factory=dict)  # id -> (file, line, where, *columns)
-    stubs: dict[str, tuple] = field(default_factory=dict)  # users known from a mention only
-    malformed: dict[int, dict[str, list[tuple[int, str, str]]]] = field(default_factory=dict)
-
-    def bad(self, file: int, table: str, line: int, text: str, problem: str) -> None:
-        self.malformed.setdefault(file, {}).setdefault(table, []).append(
-            (line, text[:_RECORD_CHARS], problem))
-
-
-def _str(value: Any) -> str:
-    """An id as a string (v1.1 and some tools write numbers)."""
-    return value if isinstance(value, str) else "" if value is None else str(value)
+FORMAT = SocialFormat(
+    name="twitter",
+    user_columns=_USER_TYPES,
+    malformed_fix=_MALFORMED_FIX,
+    unresolved_fix="include the referenced tweets (twarc2 expansions), or ignore: the rest loads",
+    reference_problem=lambda kind, rid: (f"{kind} tweet {rid} is not in the input, so its "
+                                         "author is unknown"),
+    containers=(),
+)
 
 
 def _topics(annotations: Any) -> str | None:
@@ -183,15 +158,12 @@ def _topics(annotations: Any) -> str | None:
 
 
 class _Reader:
-    """Turns the JSON objects of one file into records of :class:`_Parsed`."""
+    """Turns the JSON objects of one file into records of :class:`Collected`."""
 
-    def __init__(self, parsed: _Parsed, file: int) -> None:
-        self.p = parsed
+    def __init__(self, collected: Collected, file: int) -> None:
+        self.p = collected
         self.file = file
         self.line = 0
-
-    def _dump(self, obj: Any) -> str:
-        return json.dumps(obj, ensure_ascii=False)[:_RECORD_CHARS]
 
     # users ---------------------------------------------------------------------------------
 
@@ -199,9 +171,9 @@ class _Reader:
         get = u.get
         uid = get("id")
         if type(uid) is not str:
-            uid = _str(uid)
+            uid = id_str(uid)
         if not uid:
-            self.p.bad(self.file, "users", self.line, f"{where}: {self._dump(u)}",
+            self.p.bad(self.file, "users", self.line, f"{where}: {dump(u)}",
                        f"{where}: user object without an id")
             return
         m = get("public_metrics") or {}
@@ -213,7 +185,7 @@ class _Reader:
         )
 
     def v1_user(self, u: dict, where: str) -> str:
-        uid = _str(u.get("id_str") or u.get("id"))
+        uid = id_str(u.get("id_str") or u.get("id"))
         if uid:
             self.p.users[uid] = (
                 self.file, self.line, where, uid, u.get("screen_name"), u.get("created_at"),
@@ -224,38 +196,40 @@ class _Reader:
         return uid
 
     def stub(self, uid: str, username: str | None, where: str) -> None:
-        if uid not in self.p.stubs:
-            self.p.stubs[uid] = (self.file, self.line, where, uid, username)
+        self.p.stub(self.file, self.line, where, uid, username)
 
     # tweets --------------------------------------------------------------------------------
 
-    def _keep(self, t: dict, where: str, tid: str, author: str, tweet: _Tweet) -> None:
+    def _keep(self, t: dict, where: str, tid: str, author: str, tweet: Item) -> None:
         if not tid or not author:
             what = "an id" if not tid else "an author (author_id / user)"
-            self.p.bad(self.file, "posts", self.line, f"{where}: {self._dump(t)}",
+            self.p.bad(self.file, "posts", self.line, f"{where}: {dump(t)}",
                        f"{where}: tweet without {what}")
             return
-        self.p.tweets[tid] = tweet
+        self.p.items[tid] = tweet
 
     def v2_tweet(self, t: dict, where: str) -> None:
         get = t.get
         author = get("author_id")
         if type(author) is not str:
-            author = _str(author)
+            author = id_str(author)
         inline = get("author")
         if inline is not None and isinstance(inline, dict):
             self.v2_user(inline, where + ".author")
-            author = author or _str(inline.get("id"))
+            author = author or id_str(inline.get("id"))
         reply_user = get("in_reply_to_user")
         if reply_user is not None and isinstance(reply_user, dict):
             self.v2_user(reply_user, where + ".in_reply_to_user")
+        reply_to = get("in_reply_to_user_id")
+        reply_to = (id_str(reply_to) or None) if reply_to is not None else None
         refs = []
         retweet = False
         referenced = get("referenced_tweets")
         if referenced:
             for i, r in enumerate(referenced):
                 kind = r.get("type")
-                refs.append((kind, _str(r.get("id"))))
+                refs.append((kind, REFERENCE_TYPES.get(kind), id_str(r.get("id")),
+                             reply_to if kind == "replied_to" else None))
                 retweet = retweet or kind == "retweeted"
                 if "author_id" in r or "text" in r:  # twarc2 flatten inlines the tweet
                     self.v2_tweet(r, f"{where}.referenced_tweets[{i}]")
@@ -264,7 +238,7 @@ class _Reader:
         found = entities.get("mentions") if entities and not retweet else None
         if found:
             for i, m in enumerate(found):
-                mid = _str(m.get("id")) or None
+                mid = id_str(m.get("id")) or None
                 mentions.append((mid, m.get("username") or ""))
                 if mid:
                     if "name" in m:  # twarc2 flatten inlines the user
@@ -276,34 +250,33 @@ class _Reader:
         annotations = get("context_annotations")
         tid = get("id")
         if type(tid) is not str:
-            tid = _str(tid)
-        reply_to = get("in_reply_to_user_id")
-        self._keep(t, where, tid, author, _Tweet(
-            self.file, self.line, where, author, get("created_at") or "", text,
+            tid = id_str(tid)
+        self._keep(t, where, tid, author, Item(
+            self.file, self.line, where, author, get("created_at") or "", True, text,
             _topics(annotations) if annotations else None, refs, mentions,
-            _str(reply_to) or None if reply_to is not None else None,
         ))
 
     def v1_tweet(self, t: dict, where: str) -> None:
         user = t.get("user")
         author = self.v1_user(user, where + ".user") if isinstance(user, dict) else ""
-        refs: list[tuple[str, str]] = []
+        refs: list[tuple[str, str | None, str, str | None]] = []
         retweeted = t.get("retweeted_status")
         if isinstance(retweeted, dict):
-            refs.append(("retweeted", _str(retweeted.get("id_str") or retweeted.get("id"))))
+            refs.append(("retweeted", "retweet",
+                         id_str(retweeted.get("id_str") or retweeted.get("id")), None))
             self.v1_tweet(retweeted, where + ".retweeted_status")
         else:  # a retweet carries the original's quoted_status: the original's quote
             quoted = t.get("quoted_status")
-            qid = _str(t.get("quoted_status_id_str") or t.get("quoted_status_id"))
+            qid = id_str(t.get("quoted_status_id_str") or t.get("quoted_status_id"))
             if isinstance(quoted, dict):
-                qid = qid or _str(quoted.get("id_str") or quoted.get("id"))
+                qid = qid or id_str(quoted.get("id_str") or quoted.get("id"))
                 self.v1_tweet(quoted, where + ".quoted_status")
             if qid:
-                refs.append(("quoted", qid))
-        reply_to = _str(t.get("in_reply_to_status_id_str") or t.get("in_reply_to_status_id"))
-        reply_user = _str(t.get("in_reply_to_user_id_str") or t.get("in_reply_to_user_id"))
+                refs.append(("quoted", "quote", qid, None))
+        reply_to = id_str(t.get("in_reply_to_status_id_str") or t.get("in_reply_to_status_id"))
+        reply_user = id_str(t.get("in_reply_to_user_id_str") or t.get("in_reply_to_user_id"))
         if reply_to:
-            refs.append(("replied_to", reply_to))
+            refs.append(("replied_to", "reply", reply_to, reply_user or None))
         if reply_user and t.get("in_reply_to_screen_name"):
             self.stub(reply_user, t["in_reply_to_screen_name"], where + ".in_reply_to_user_id_str")
         extended = t.get("extended_tweet") if isinstance(t.get("extended_tweet"), dict) else {}
@@ -311,250 +284,59 @@ class _Reader:
         mentions = []
         if not isinstance(retweeted, dict):
             for i, m in enumerate(entities.get("user_mentions") or ()):
-                mid = _str(m.get("id_str") or m.get("id")) or None
+                mid = id_str(m.get("id_str") or m.get("id")) or None
                 mentions.append((mid, m.get("screen_name") or ""))
                 if mid:
                     self.stub(mid, m.get("screen_name"), f"{where}.entities.user_mentions[{i}]")
         text = t.get("full_text") or extended.get("full_text") or t.get("text")
-        tid = _str(t.get("id_str") or t.get("id"))
-        self._keep(t, where, tid, author, _Tweet(
-            self.file, self.line, where, author, t.get("created_at") or "", text, None, refs,
-            mentions, reply_user or None,
+        tid = id_str(t.get("id_str") or t.get("id"))
+        self._keep(t, where, tid, author, Item(
+            self.file, self.line, where, author, t.get("created_at") or "", True, text, None,
+            refs, mentions,
         ))
 
-    def page(self, obj: dict) -> None:
+    def page(self, obj: dict, top: str) -> None:
+        at = "" if top == "$" else top + "."
         data = obj.get("data") or ()
         if isinstance(data, dict):
             data = [data]
         for i, item in enumerate(data):
             if not isinstance(item, dict):
-                self.p.bad(self.file, "posts", self.line, self._dump(item),
-                           f"data[{i}]: a JSON object is expected")
+                self.p.bad(self.file, "posts", self.line, dump(item),
+                           f"{at}data[{i}]: a JSON object is expected")
             elif "username" in item and "text" not in item and "author_id" not in item:
-                self.v2_user(item, f"data[{i}]")
+                self.v2_user(item, f"{at}data[{i}]")
             else:
-                self.v2_tweet(item, f"data[{i}]")
+                self.v2_tweet(item, f"{at}data[{i}]")
         includes = obj.get("includes") or {}
         for i, u in enumerate(includes.get("users") or ()):
-            self.v2_user(u, f"includes.users[{i}]")
+            self.v2_user(u, f"{at}includes.users[{i}]")
         for i, t in enumerate(includes.get("tweets") or ()):
-            self.v2_tweet(t, f"includes.tweets[{i}]")
+            self.v2_tweet(t, f"{at}includes.tweets[{i}]")
 
-    def line_object(self, line: str) -> None:
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            self.p.bad(self.file, "posts", self.line, line.rstrip("\r\n"), f"not JSON ({exc})")
-            return
-        if not isinstance(obj, dict):
-            self.p.bad(self.file, "posts", self.line, line.rstrip("\r\n"),
-                       "a JSON object is expected")
+    def record(self, obj: Any, top: str) -> None:
+        if isinstance(obj, BadJson):
+            self.p.bad(self.file, "posts", self.line, obj.text, obj.problem)
+        elif not isinstance(obj, dict):
+            self.p.bad(self.file, "posts", self.line, dump(obj), "a JSON object is expected")
         elif "data" in obj or "includes" in obj or "meta" in obj or "errors" in obj:
-            self.page(obj)
+            self.page(obj, top)
         elif "user" in obj and ("id_str" in obj or "id" in obj):
-            self.v1_tweet(obj, "$")
+            self.v1_tweet(obj, top)
         elif "id" in obj and ("author_id" in obj or "author" in obj or "text" in obj):
-            self.v2_tweet(obj, "$")
+            self.v2_tweet(obj, top)
         elif "id" in obj and "username" in obj:
-            self.v2_user(obj, "$")
+            self.v2_user(obj, top)
         elif len(obj) == 1 and next(iter(obj)) in _NOTICES:
             pass  # a stream notice (deleted tweet, rate limit, ...): no data
         else:
-            self.p.bad(self.file, "posts", self.line, line.rstrip("\r\n"),
+            self.p.bad(self.file, "posts", self.line, dump(obj),
                        "not a Twitter API response page, tweet or user object "
                        f"(keys: {', '.join(list(obj)[:8])})")
 
     def read(self, path: Path) -> None:
-        try:
-            with _open_text(path) as fh:
-                for self.line, line in enumerate(fh, start=1):
-                    if line.strip():
-                        self.line_object(line)
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
-            raise SnapshotError(f"{path}: cannot be read as JSON lines: {exc}") from exc
-
-
-# --- tables ---------------------------------------------------------------------------------
-
-
-def _iso(values: list[str | None]) -> pa.Array:
-    """Timestamps as text, v1.1 dates (``Wed Oct 10 20:19:24 +0000 2018``) made ISO-8601 UTC;
-    an unreadable one is kept as it is, so that validation names it."""
-    arr = pa.array(values, pa.string())
-    if not pc.any(pc.utf8_is_alpha(pc.utf8_slice_codeunits(arr, 0, 1))).as_py():
-        return arr  # all ISO-8601 (v2) or empty: the engine reads them
-    parsed = pc.strptime(arr, format=_V1_DATE, unit="s", error_is_null=True)
-    return pc.coalesce(pc.strftime(parsed, format="%Y-%m-%dT%H:%M:%SZ"), arr)
-
-
-class _JsonTable(RawTable):
-    """A table built from a JSON lines file: each record knows its line and JSON path, and a
-    rejected record's text is that JSON object (read again from the file, error path only)."""
-
-    def __init__(self, path: Path, table: pa.Table, lines: list[int], where: list[str],
-                 malformed: list[tuple[int, str, str]]) -> None:
-        super().__init__(path, "jsonl", table, list(table.column_names), sorted(malformed))
-        self._lines = np.asarray(lines, dtype=np.int64)
-        self._where = where
-
-    def lines(self, rows: np.ndarray) -> np.ndarray:
-        return self._lines[np.asarray(rows, dtype=np.int64)]
-
-    def record_text(self, rows: np.ndarray) -> list[str]:
-        return _record_texts(self.path, [(int(self._lines[r]), self._where[r]) for r in rows])
-
-    def records(self) -> Records:
-        return Records(str(self.path), self.lines, self.record_text, header=(),
-                       malformed=self.malformed, malformed_fix=_MALFORMED_FIX)
-
-
-def _walk(obj: Any, where: str) -> Any:
-    """The object at ``where`` (``data[3].referenced_tweets[0]``, ``$``) inside ``obj``."""
-    for part in where.replace("[", ".[").split("."):
-        if part in ("", "$"):
-            continue
-        obj = obj[int(part[1:-1])] if part.startswith("[") else obj[part]
-    return obj
-
-
-def _record_texts(path: Path, wanted: list[tuple[int, str]]) -> list[str]:
-    lines = {line for line, _ in wanted}
-    objects: dict[int, Any] = {}
-    with _open_text(path) as fh:
-        for n, text in enumerate(fh, start=1):
-            if n in lines:
-                objects[n] = json.loads(text)
-                if len(objects) == len(lines):
-                    break
-    out = []
-    for line, where in wanted:
-        try:
-            record = json.dumps(_walk(objects[line], where.split(" ")[0]), ensure_ascii=False)
-        except (KeyError, IndexError, TypeError, ValueError):
-            record = ""
-        out.append(f"{where}: {record}"[:_RECORD_CHARS])
-    return out
-
-
-def _users_table(rows: list[tuple]) -> tuple[pa.Table, list[int], list[str]]:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * (3 + len(_USER_COLUMNS))
-    data = {}
-    for k, name in enumerate(_USER_COLUMNS):
-        values = list(cols[3 + k])
-        if name == "created_at":
-            data[name] = _iso(values)
-        elif name in ("verified", "protected"):
-            data[name] = pa.array(values, pa.bool_())
-        elif name.endswith("_count"):
-            data[name] = pa.array(values, pa.int64())
-        else:
-            data[name] = pa.array([_str(v) if v is not None else None for v in values],
-                                  pa.string())
-    return pa.table(data), list(cols[0]), list(cols[2])
-
-
-@dataclass
-class _FileTables:
-    posts: list[tuple] = field(default_factory=list)
-    users: list[tuple] = field(default_factory=list)
-    stubs: list[tuple] = field(default_factory=list)
-    interactions: list[tuple] = field(default_factory=list)
-    unresolved: list[tuple[int, str, str]] = field(default_factory=list)  # line, where, reason
-
-
-def _resolve(parsed: _Parsed, n_files: int) -> list[_FileTables]:
-    """Posts, users and interactions per file (of each record's winning copy), and the
-    references whose user is unknown."""
-    files = [_FileTables() for _ in range(n_files)]
-    tweets = parsed.tweets
-    by_name = {}
-    for row in (*parsed.stubs.values(), *parsed.users.values()):
-        if row[4]:
-            by_name[row[4].casefold()] = row[3]
-    for tid, t in tweets.items():
-        out = files[t.file]
-        out.posts.append((t.line, t.where, tid, t.author, t.ts, t.text, t.topics))
-        for k, (kind, rid) in enumerate(t.refs):
-            itype = REFERENCE_TYPES.get(kind)
-            if itype is None:
-                out.unresolved.append((t.line, f"{t.where} referenced_tweets[{k}]",
-                                       f"unresolved reference: unknown reference type {kind!r}"))
-                continue
-            ref = tweets.get(rid)
-            dst = t.reply_to_user if itype == "reply" and t.reply_to_user else (
-                ref.author if ref is not None else None)
-            if dst is None:
-                out.unresolved.append((t.line, f"{t.where} {kind} {rid}",
-                                       f"unresolved reference: {kind} tweet {rid} is not in the "
-                                       "input, so its author is unknown"))
-                continue
-            out.interactions.append((t.line, t.where, t.author, dst, itype, t.ts, rid))
-        for mid, username in t.mentions:
-            dst = mid or by_name.get(username.casefold())
-            if dst is None:
-                out.unresolved.append((t.line, f"{t.where} @{username}",
-                                       f"unresolved reference: mentioned user @{username} has no "
-                                       "id in the input"))
-                continue
-            out.interactions.append((t.line, t.where, t.author, dst, "mention", t.ts, tid))
-    for uid, row in parsed.stubs.items():
-        if uid not in parsed.users:
-            files[row[0]].stubs.append(row)
-    for row in parsed.users.values():
-        files[row[0]].users.append(row)
-    return files
-
-
-def _posts_raw(path: Path, rows: list[tuple], malformed: list) -> _JsonTable:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-    table = pa.table({
-        "id": pa.array(cols[2], pa.string()),
-        "author": pa.array(cols[3], pa.string()),
-        "ts": _iso(list(cols[4])),
-        "text": pa.array(cols[5], pa.string()),
-        "topics": pa.array(cols[6], pa.string()),
-    })
-    return _JsonTable(path, table, list(cols[0]), list(cols[1]), malformed)
-
-
-def _interactions_raw(path: Path, rows: list[tuple]) -> _JsonTable:
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
-    table = pa.table({
-        "src": pa.array(cols[2], pa.string()),
-        "dst": pa.array(cols[3], pa.string()),
-        "type": pa.array(cols[4], pa.string()),
-        "ts": _iso(list(cols[5])),
-        "post_id": pa.array(cols[6], pa.string()),
-    })
-    return _JsonTable(path, table, list(cols[0]), list(cols[1]), [])
-
-
-def _unresolved_rejects(path: Path, rows: list[tuple[int, str, str]]) -> pa.Table:
-    """The unresolved references of one file, as rows like rejects (settled by the engine).
-
-    The record is the JSON path of the reference (``data[3] quoted 123``), not the JSON text:
-    finding the text means reading the file again, which cost a third of a 1M-tweet load.
-    """
-    lines = np.array([r[0] for r in rows], dtype=np.int64)
-    reasons = [r[2] for r in rows]
-    check = Check(1, np.ones(len(rows), dtype=bool), lambda idx: [reasons[i] for i in idx],
-                  "include the referenced tweets (twarc2 expansions), or ignore: the rest loads")
-    where = [r[1] for r in rows]
-    records = Records(str(path), lambda idx: lines[idx], lambda idx: [where[i] for i in idx])
-    return settle([check], records, table="interactions", on_error="skip").rejects
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector (the parse makes no reference cycles; with it on, a
-    1M-tweet read spends ~37 % of its time collecting)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        for self.line, top, obj in iter_json_records(path, containers=()):
+            self.record(obj, top)
 
 
 def read_twitter(
@@ -613,30 +395,28 @@ def read_twitter(
     if not files:
         raise SnapshotError(f"{path}: no Twitter files found — expected twarc/twarc2 JSON lines "
                             f"({', '.join(TWITTER_SUFFIXES)})")
-    parsed = _Parsed()
-    with _no_gc():  # millions of live parsed objects make every collection expensive
+    collected = Collected()
+    with no_gc():  # millions of live parsed objects make every collection expensive
         for k, file in enumerate(files):
-            _Reader(parsed, k).read(file)
-    builder = SnapshotBuilder(str(path), "twitter", on_error=on_error,
-                              interaction_types=interaction_types)
-    unresolved = []
-    for k, (file, out) in enumerate(zip(files, _resolve(parsed, len(files)), strict=True)):
-        bad = parsed.malformed.get(k, {})
-        builder.add("posts", _posts_raw(file, out.posts, bad.get("posts", [])))
-        users, lines, where = _users_table(out.users)
-        builder.add("users", _JsonTable(file, users, lines, where, bad.get("users", [])))
-        if out.stubs:  # users seen in mentions only: no extra columns (no attributes)
-            builder.add("users", _JsonTable(file, pa.table({
-                "id": pa.array([r[3] for r in out.stubs], pa.string()),
-                "name": pa.array([r[4] for r in out.stubs], pa.string()),
-            }), [r[1] for r in out.stubs], [r[2] for r in out.stubs], []))
-        builder.add("interactions", _interactions_raw(file, out.interactions))
-        if out.unresolved:
-            unresolved.append(_unresolved_rejects(file, out.unresolved))
-    snap = builder.build(fingerprint_files(files))
-    if unresolved:
-        snap.unresolved = concat_rejects(unresolved)
-        snap.reports["interactions"].unresolved = snap.unresolved.num_rows
+            _Reader(collected, k).read(file)
+    snap = build_social_snapshot(collected, files, FORMAT, source=str(path), on_error=on_error,
+                                 interaction_types=interaction_types)
+    if snap.unresolved.num_rows:
         logger.info("%s: %d references to tweets or users not in the input",
                     path, snap.unresolved.num_rows)
     return snap
+
+
+def _read(path: Path, options: ReadOptions) -> Snapshot:
+    return read_twitter(path, on_error=options.on_error,
+                        interaction_types=options.interaction_types)
+
+
+#: ``--format twitter``.
+IMPORTER = Importer(
+    name="twitter",
+    summary="Twitter API JSON: twarc2 v2 pages or flattened tweets, twarc v1.1 tweets",
+    read=_read,
+    detect=is_twitter,
+    precedence=40,
+)

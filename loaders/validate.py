@@ -47,7 +47,8 @@ class TableReport:
     ``unresolved`` counts what an importer could not turn into a row although the input refers to
     it (a retweet of a tweet that is not in the input: its author is unknown); such a reference
     is not a record of the file, so it is not in ``read``, and it is listed in
-    ``Snapshot.unresolved``.
+    ``Snapshot.unresolved``. ``excluded`` counts records left out on purpose (``--exclude-user``:
+    their author, or the user they are aimed at, is excluded), also outside ``read``.
     """
 
     table: str
@@ -60,6 +61,7 @@ class TableReport:
     duplicates: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     unresolved: int = 0
+    excluded: int = 0
 
     def add(self, other: TableReport) -> None:
         """Merge the counts of another file of the same table."""
@@ -68,6 +70,7 @@ class TableReport:
         self.loaded += other.loaded
         self.rejected += other.rejected
         self.unresolved += other.unresolved
+        self.excluded += other.excluded
         self.ignored_columns = sorted(set(self.ignored_columns) | set(other.ignored_columns))
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import graph_influence as gi
 from graph_influence.errors import InputError, SnapshotError
-from graph_influence.loaders import FORMATS, detect_format, read_snapshot
+from graph_influence.loaders import detect_format, format_names, read_snapshot
 from graph_influence.loaders.ego_twitter import read_ego_twitter
 from graph_influence.loaders.validate import REJECT_COLUMNS, empty_table
 from graph_influence.schema import TABLES
@@ -135,7 +135,7 @@ def test_sample_mentions_on_request(archive):
 
 @pytest.mark.slow
 def test_archive_and_extracted_directory_give_identical_tables(archive, sample, extracted):
-    assert "ego-twitter" in FORMATS
+    assert "ego-twitter" in format_names()
     for path in (archive, extracted, extracted / "twitter"):
         assert detect_format(path) == "ego-twitter"
     snap = read_snapshot(extracted)  # the folder holding twitter/

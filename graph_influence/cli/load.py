@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,26 +15,45 @@ from graph_influence.cli.options import (
     OUTPUT_PANEL,
     OnError,
     ReportFormat,
-    SnapshotFormat,
     StoreOption,
     TsUnit,
 )
+from graph_influence.errors import GraphInfluenceError, InputError, SnapshotError
+from graph_influence.schema import SNAPSHOT_FORMATS
 
 __all__ = ["load", "print_load"]
 
 INPUT_PANEL = "Input"
 
 
+TABLE_PANEL = "Edge lists and tables"
+SOCIAL_PANEL = "Social media"
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    from graph_influence.loaders.registry import format_names
+
+    return [f for f in ("auto", *format_names()) if f.startswith(incomplete)]
+
+
+def _column(flag: str, what: str) -> typer.models.OptionInfo:
+    return typer.Option(flag, help=f"Tables: the column holding {what}.", show_default=False,
+                        rich_help_panel=TABLE_PANEL)
+
+
 @app.command()
 @handle_errors
 def load(
-    snapshot: Annotated[Path, typer.Argument(help="Snapshot directory, Higgs files, "
-                                             "ego-Twitter networks or an edge list.")],
+    snapshot: Annotated[str, typer.Argument(
+        help="What to load: a snapshot directory, Twitter/Mastodon/Bluesky/Reddit JSON, a "
+        "GraphML/GEXF/GML file, a table or an edge list (- reads standard input). "
+        "graph-influence formats lists the formats.", show_default=False)],
     store: StoreOption = None,
     format: Annotated[
-        SnapshotFormat, typer.Option("--format", "-f", help="Snapshot format (auto: guess "
-                                     "from the path).", rich_help_panel=INPUT_PANEL)
-    ] = SnapshotFormat.auto,
+        str, typer.Option("--format", "-f", help=f"Input format: auto (guess from the path), "
+                          f"{', '.join(SNAPSHOT_FORMATS[1:])}, or a plugin's.",
+                          autocompletion=_complete_format, rich_help_panel=INPUT_PANEL)
+    ] = "auto",
     on_error: Annotated[
         OnError,
         typer.Option("--on-error", help="fail: stop at the first bad row, store unchanged. "
@@ -45,23 +66,33 @@ def load(
     ] = None,
     types: Annotated[
         list[str] | None,
-        typer.Option("--type", help="Allow an extra interaction type (repeatable).",
-                     rich_help_panel=INPUT_PANEL),
-    ] = None,
-    edge_kind: Annotated[
-        str, typer.Option("--edge-kind", help="Edge lists: 'follow' or an interaction type.",
-                          rich_help_panel=INPUT_PANEL)
-    ] = "follow",
-    columns: Annotated[
-        str | None,
-        typer.Option("--columns", help="Edge lists: column names in order, e.g. src,dst,ts "
-                     "(default: the file's header row, if it names them).",
-                     rich_help_panel=INPUT_PANEL),
+        typer.Option("--type", help="Allow an extra interaction type (repeatable). For an edge "
+                     "list or table: the type of every edge (follow, retweet, ...) or the "
+                     "column holding it.", rich_help_panel=INPUT_PANEL),
     ] = None,
     ts_unit: Annotated[
         TsUnit, typer.Option("--ts-unit", help="Unit of epoch timestamps in snapshot tables "
                              "and edge lists: s, ms or us.", rich_help_panel=INPUT_PANEL)
     ] = TsUnit.s,
+    src: Annotated[str | None, _column("--src", "the actor (follower)")] = None,
+    dst: Annotated[str | None, _column("--dst", "the user acted upon (followed)")] = None,
+    ts: Annotated[str | None, _column("--ts", "the timestamp")] = None,
+    weight: Annotated[str | None, _column("--weight", "the edge weight")] = None,
+    topics: Annotated[str | None, _column("--topics", "';'-separated topics")] = None,
+    post_id: Annotated[str | None, _column("--post-id", "the post acted on")] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option("--columns", help="Edge lists without a header: column names in order, "
+                     "e.g. src,dst,ts.", rich_help_panel=TABLE_PANEL),
+    ] = None,
+    edge_kind: Annotated[str | None, typer.Option("--edge-kind", hidden=True)] = None,
+    exclude_users: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-user", help="Leave out a user (name or id) with their posts and "
+                     "the replies to them (repeatable). Reddit's default: [deleted] and "
+                     "AutoModerator; --exclude-user '' keeps everyone.",
+                     rich_help_panel=SOCIAL_PANEL, show_default=False),
+    ] = None,
     report_format: Annotated[
         ReportFormat, typer.Option("--report-format", help="Format of the load report.",
                                    rich_help_panel=OUTPUT_PANEL)
@@ -73,18 +104,80 @@ def load(
     """Validate a snapshot and load it into the store (atomic; reloading adds nothing).
 
     Example: graph-influence load ./snapshot --store net.duckdb --on-error skip
+
+    Also: graph-influence load tweets.jsonl; zstdcat RC_2019-04.zst | graph-influence load -
+    --format reddit
     """
+    from graph_influence.loaders.registry import detect_format, get_importer
     from graph_influence.loading import load_snapshot
     from graph_influence.stores import open_store
 
-    with open_store(store) as st:
-        summary, rejects_path = load_snapshot(
-            st, snapshot, format=format.value, on_error=on_error.value, rejects=rejects,
-            interaction_types=types or (), edge_kind=edge_kind,
-            columns=columns.split(",") if columns else None, ts_unit=ts_unit.value,
-        )
-        url = st.url
+    column_map = {k: v for k, v in (("src", src), ("dst", dst), ("ts", ts), ("weight", weight),
+                                    ("topics", topics), ("post_id", post_id)) if v}
+    with _input_path(snapshot) as path:
+        fmt = detect_format(path) if format == "auto" else format
+        types = list(types or ())
+        if edge_kind is None and "edge_type" in get_importer(fmt).options and types:
+            if len(types) > 1:
+                raise SnapshotError(f"give one --type for {fmt}: the type of every edge "
+                                    f"(not {', '.join(types)})")
+            edge_kind = types[0]
+        if edge_kind and edge_kind.lower() in ("follow", "follows"):
+            types = [t for t in types if t.lower() not in ("follow", "follows")]
+        with open_store(store) as st:
+            summary, rejects_path = load_snapshot(
+                st, path, format=fmt, on_error=on_error.value, rejects=rejects,
+                interaction_types=types, edge_kind=edge_kind,
+                columns=columns.split(",") if columns else None, ts_unit=ts_unit.value,
+                column_map=column_map,
+                exclude_users=None if exclude_users is None else [u for u in exclude_users if u],
+            )
+            url = st.url
+        if snapshot == "-":
+            summary.source = STDIN_NAME
     print_load(summary, rejects_path, url, (output_alias or report_format).value)
+
+
+#: How standard input is named in reports and messages.
+STDIN_NAME = "<stdin>"
+
+_MAGIC = {b"\x1f\x8b": ".gz", b"\x28\xb5\x2f\xfd": ".zst"}
+
+
+@contextmanager
+def _input_path(snapshot: str) -> Iterator[Path]:
+    """The path to read: ``snapshot``, or for ``-`` a temporary copy of standard input (named
+    ``<stdin>`` in every message; its compression is recognised by its first bytes)."""
+    if snapshot != "-":
+        yield Path(snapshot)
+        return
+    import shutil
+    import tempfile
+
+    if sys.stdin.isatty():
+        raise SnapshotError("load - reads standard input: pipe a file into it "
+                            "(zstdcat dump.zst | graph-influence load - --format reddit)")
+    with tempfile.TemporaryDirectory(prefix="graph-influence-stdin-") as tmp:
+        stream = sys.stdin.buffer
+        head = stream.read(4)
+        suffix = next((s for m, s in _MAGIC.items() if head.startswith(m)), "")
+        path = Path(tmp) / f"stdin{suffix}"
+        with open(path, "wb") as out:
+            out.write(head)
+            shutil.copyfileobj(stream, out, 1 << 20)
+        try:
+            yield path
+        except GraphInfluenceError as exc:
+            raise _renamed(exc, str(path), STDIN_NAME) from None
+
+
+def _renamed(exc: GraphInfluenceError, old: str, new: str) -> GraphInfluenceError:
+    """``exc`` with the temporary file's name replaced by ``<stdin>``."""
+    if isinstance(exc, InputError):
+        return InputError(exc.path.replace(old, new), exc.line, exc.column,
+                          exc.problem.replace(old, new), exc.fix, column_name=exc.column_name,
+                          row=exc.row)
+    return type(exc)(str(exc).replace(old, new))
 
 
 def print_load(summary, rejects_path, url: str, fmt: str) -> None:
@@ -117,8 +210,10 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
         if r.ignored_columns:
             extras.append(f"ignored columns: {', '.join(r.ignored_columns)}")
         if r.unresolved:
-            extras.append(f"unresolved references {r.unresolved:,} (their tweets or users are "
+            extras.append(f"unresolved references {r.unresolved:,} (their posts or users are "
                           "not in the input)")
+        if r.excluded:
+            extras.append(f"excluded {r.excluded:,} (--exclude-user)")
         out.write(line + ("; " + "; ".join(extras) if extras else "") + "\n")
     if summary.already_loaded_as:
         out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "
