@@ -29,7 +29,8 @@ __all__ = [
 #: The snapshot formats the loaders read (``auto``: guess from the path). The CLI builds its
 #: ``load --format`` choices from this list without importing the loaders.
 SNAPSHOT_FORMATS: tuple[str, ...] = (
-    "auto", "dir", "higgs", "ego-twitter", "twitter", "edgelist",
+    "auto", "dir", "higgs", "ego-twitter", "twitter", "mastodon", "bluesky", "reddit", "graph",
+    "table", "edgelist",
 )
 
 #: Interaction types known without configuration, with their default weights (DESIGN.md §5).

@@ -42,6 +42,7 @@ from graph_influence.loaders.registry import (
     format_names,
     get_importer,
     importers,
+    resolve_format,
 )
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.validate import TS_UNITS, TableReport
@@ -58,6 +59,7 @@ __all__ = [
     "get_importer",
     "importers",
     "read_snapshot",
+    "resolve_format",
 ]
 
 
@@ -83,7 +85,8 @@ def read_snapshot(
         GEXF, GML), a table of edges, or an edge-list file.
     format : str, optional
         The input format (``graph-influence formats`` lists them, with any installed
-        plugin's); ``"auto"`` (default) guesses it from the path.
+        plugin's); ``"auto"`` (default) guesses it from the path, or is ``"table"`` when
+        ``column_map`` is given.
     on_error : {"fail", "skip"}, optional
         ``"fail"`` (default): stop at the first bad record with
         ``FILE:LINE:COLUMN: problem — what to do``. ``"skip"``: keep the good records and
@@ -134,8 +137,6 @@ def read_snapshot(
                             f"{', '.join(TS_UNITS)}")
     if on_error not in ("fail", "skip"):
         raise SnapshotError(f"unknown on_error {on_error!r} — use fail or skip")
-    if format == "auto":
-        importer = get_importer(detect_format(path))
     options = ReadOptions(
         on_error=on_error,
         interaction_types=tuple(interaction_types),
@@ -145,5 +146,7 @@ def read_snapshot(
         edge_type=edge_kind,
         exclude_users=None if exclude_users is None else tuple(exclude_users),
     )
+    if format == "auto":
+        importer = get_importer(resolve_format(path, format, options))
     check_options(importer, options)
     return importer.read(path, options)

@@ -33,6 +33,7 @@ __all__ = [
     "ReadOptions",
     "detect_format",
     "format_names",
+    "resolve_format",
     "get_importer",
     "importers",
 ]
@@ -48,6 +49,11 @@ BUILTIN_FORMATS: dict[str, str] = {
     "higgs": "graph_influence.loaders.higgs:IMPORTER",
     "ego-twitter": "graph_influence.loaders.ego_twitter:IMPORTER",
     "twitter": "graph_influence.loaders.twitter:IMPORTER",
+    "mastodon": "graph_influence.loaders.mastodon:IMPORTER",
+    "bluesky": "graph_influence.loaders.bluesky:IMPORTER",
+    "reddit": "graph_influence.loaders.reddit:IMPORTER",
+    "graph": "graph_influence.loaders.graph_files:IMPORTER",
+    "table": "graph_influence.loaders.table:IMPORTER",
     "edgelist": "graph_influence.loaders.edgelist:IMPORTER",
 }
 
@@ -144,16 +150,16 @@ def _load(spec: str) -> Importer:
     return obj
 
 
-def _entry_points() -> dict[str, str]:
+def _entry_points() -> list[tuple[str, str]]:
     from importlib.metadata import entry_points
 
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return [(ep.name, ep.value) for ep in entry_points(group=ENTRY_POINT_GROUP)]
 
 
 @cache
 def _specs() -> dict[str, str]:
     specs = dict(BUILTIN_FORMATS)
-    for name, value in _entry_points().items():
+    for name, value in _entry_points():
         if name in BUILTIN_FORMATS and value != BUILTIN_FORMATS[name]:
             logger.warning("format %r of an installed plugin (%s) is ignored: it is built in",
                            name, value)
@@ -218,6 +224,16 @@ _FLAGS = {
     "column_map": "--src/--dst/--ts/--weight/--topics/--post-id",
     "exclude_users": "--exclude-user",
 }
+
+
+def resolve_format(path: Path, format: str = "auto", options: ReadOptions | None = None) -> str:
+    """The format to read ``path`` with: ``format`` itself, else ``table`` when columns are
+    chosen by name (``--src``/``--dst``/...), else what :func:`detect_format` finds."""
+    if format != "auto":
+        return format
+    if options is not None and options.column_map:
+        return "table"
+    return detect_format(path)
 
 
 def detect_format(path: Path) -> str:

@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph_influence.errors import InputError
 from graph_influence.loaders.checks import Check, Records, concat_rejects, settle
 from graph_influence.loaders.files import RawTable
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder, fingerprint_files
@@ -269,7 +270,7 @@ def _resolve(c: Collected, n_files: int, exclude: _Excluder,
                                          iid if t.post else None))
     for row in c.follows.values():
         if not exclude(row[3], "follows") and not exclude(row[4], "follows"):
-            files[row[0]].follows.append(row)
+            files[row[0]].follows.append(row[1:])  # (line, where, src, dst, ts)
     for uid, row in c.stubs.items():
         if uid not in c.users and uid not in exclude.ids:
             files[row[0]].stubs.append(row)
@@ -330,6 +331,17 @@ class SocialFormat:
     containers: tuple[str, ...] | None = None
 
 
+def _raise_first_malformed(collected: Collected, files: list[Path], fmt: SocialFormat) -> None:
+    """In ``fail`` mode: the error for the first malformed record of the first file with one,
+    whichever table it was meant for (the engine settles one table at a time)."""
+    for k, file in enumerate(files):
+        bad = [m for rows in collected.malformed.get(k, {}).values() for m in rows]
+        if bad:
+            line, _text, problem = min(bad, key=lambda m: m[0])
+            raise InputError(str(file), line, 1, f"malformed record: {problem}",
+                             fmt.malformed_fix)
+
+
 def build_social_snapshot(
     collected: Collected,
     files: list[Path],
@@ -365,6 +377,8 @@ def build_social_snapshot(
     -------
     Snapshot
     """
+    if on_error == "fail":
+        _raise_first_malformed(collected, files, fmt)
     exclude = _Excluder(collected, exclude_users)
     resolved = _resolve(collected, len(files), exclude, fmt.reference_problem)
     builder = SnapshotBuilder(source, fmt.name, on_error=on_error,

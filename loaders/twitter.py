@@ -340,7 +340,11 @@ class _Reader:
 
 
 def read_twitter(
-    path: str | Path, *, on_error: str = "fail", interaction_types: Iterable[str] = ()
+    path: str | Path,
+    *,
+    on_error: str = "fail",
+    interaction_types: Iterable[str] = (),
+    exclude_users: Iterable[str] = (),
 ) -> Snapshot:
     """Read Twitter API data written by twarc2 (v2 pages or flattened tweets) or twarc (v1.1).
 
@@ -351,6 +355,9 @@ def read_twitter(
     on_error : {"fail", "skip"}, optional
         ``"fail"`` (default): raise on the first bad record (``FILE:LINE:1``). ``"skip"``:
         return bad records in ``Snapshot.rejects`` and load the rest.
+    exclude_users : iterable of str, optional
+        Users (ids or names, case-insensitive) to leave out, with their posts and what is aimed
+        at them (counted in ``reports[table].excluded``).
     interaction_types : iterable of str, optional
         Extra interaction types to allow (the format yields retweet, quote, reply, mention).
 
@@ -400,7 +407,8 @@ def read_twitter(
         for k, file in enumerate(files):
             _Reader(collected, k).read(file)
     snap = build_social_snapshot(collected, files, FORMAT, source=str(path), on_error=on_error,
-                                 interaction_types=interaction_types)
+                                 interaction_types=interaction_types,
+                                 exclude_users=exclude_users)
     if snap.unresolved.num_rows:
         logger.info("%s: %d references to tweets or users not in the input",
                     path, snap.unresolved.num_rows)
@@ -409,6 +417,7 @@ def read_twitter(
 
 def _read(path: Path, options: ReadOptions) -> Snapshot:
     return read_twitter(path, on_error=options.on_error,
+                        exclude_users=options.exclude_users or (),
                         interaction_types=options.interaction_types)
 
 
@@ -418,5 +427,6 @@ IMPORTER = Importer(
     summary="Twitter API JSON: twarc2 v2 pages or flattened tweets, twarc v1.1 tweets",
     read=_read,
     detect=is_twitter,
+    options=frozenset({"exclude_users"}),
     precedence=40,
 )

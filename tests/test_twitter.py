@@ -481,3 +481,16 @@ def test_synthetic_pages(tmp_path):
     snap = read_snapshot(f)
     assert snap.tables["posts"].num_rows == n == 3000
     assert snap.tables["interactions"].num_rows == 2000 and snap.n_rejected == 0
+
+
+def test_a_pretty_printed_response_page_reads_like_its_line(tmp_path):
+    line = shared_dataset("twitter-api-v2", "brexit.jsonl").read_text().splitlines()[0]
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps(json.loads(line), indent=2))
+    one = tmp_path / "page.jsonl"
+    one.write_text(line + "\n")
+    assert detect_format(page) == "twitter"
+    a, b = read_snapshot(page), read_snapshot(one)
+    for table in ("users", "posts", "interactions"):
+        assert a.tables[table].drop_columns([]).equals(b.tables[table]), table
+    assert a.unresolved.num_rows == b.unresolved.num_rows

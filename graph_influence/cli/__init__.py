@@ -16,7 +16,7 @@ __all__ = ["app", "main"]
 
 #: The order ``--help`` lists the commands in: the data flow, then the tools.
 COMMAND_ORDER = ("load", "analyze", "top", "topics", "communities", "explain", "compare",
-                 "report", "info", "export", "demo")
+                 "report", "info", "export", "formats", "demo")
 app.registered_commands.sort(key=lambda c: COMMAND_ORDER.index(c.name or c.callback.__name__))
 
 

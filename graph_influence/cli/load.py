@@ -13,7 +13,9 @@ import typer
 from graph_influence.cli.app import app, handle_errors
 from graph_influence.cli.options import (
     OUTPUT_PANEL,
+    FormatOption,
     OnError,
+    OutputFormat,
     ReportFormat,
     StoreOption,
     TsUnit,
@@ -108,14 +110,14 @@ def load(
     Also: graph-influence load tweets.jsonl; zstdcat RC_2019-04.zst | graph-influence load -
     --format reddit
     """
-    from graph_influence.loaders.registry import detect_format, get_importer
+    from graph_influence.loaders.registry import ReadOptions, get_importer, resolve_format
     from graph_influence.loading import load_snapshot
     from graph_influence.stores import open_store
 
     column_map = {k: v for k, v in (("src", src), ("dst", dst), ("ts", ts), ("weight", weight),
                                     ("topics", topics), ("post_id", post_id)) if v}
     with _input_path(snapshot) as path:
-        fmt = detect_format(path) if format == "auto" else format
+        fmt = resolve_format(path, format, ReadOptions(column_map=column_map))
         types = list(types or ())
         if edge_kind is None and "edge_type" in get_importer(fmt).options and types:
             if len(types) > 1:
@@ -137,6 +139,27 @@ def load(
             summary.source = STDIN_NAME
     print_load(summary, rejects_path, url, (output_alias or report_format).value)
 
+
+@app.command()
+@handle_errors
+def formats(format: FormatOption = OutputFormat.table) -> None:
+    """List the input formats load reads (built in, and those of installed plugins).
+
+    Example: graph-influence formats
+    """
+    from graph_influence.formatting import write_rows
+    from graph_influence.loaders.registry import BUILTIN_FORMATS, FALLBACK_FORMAT, importers
+
+    rows = [(i.name, "yes" if i.detect else "fallback" if i.name == FALLBACK_FORMAT else "no",
+             ", ".join(sorted(
+        _OPTION_FLAGS[o] for o in i.options)), "built in" if i.name in BUILTIN_FORMATS
+        else "plugin", i.summary) for i in importers()]
+    write_rows(["format", "auto", "options", "from", "reads"], rows, format.value)
+
+
+#: The load flags of each importer option (``Importer.options``).
+_OPTION_FLAGS = {"ts_unit": "--ts-unit", "columns": "--columns", "edge_type": "--type",
+                 "column_map": "--src/--dst/...", "exclude_users": "--exclude-user"}
 
 #: How standard input is named in reports and messages.
 STDIN_NAME = "<stdin>"
