@@ -34,8 +34,24 @@ def find_table_files(directory: Path) -> dict[str, list[Path]]:
 
 
 def is_snapshot_dir(path: Path) -> bool:
-    """Whether ``path`` is a directory holding at least one snapshot table."""
-    return path.is_dir() and any(find_table_files(path).values())
+    """Whether ``path`` is a directory holding at least one snapshot table.
+
+    A JSON lines file whose first record holds nested values (a twarc ``users.jsonl`` of API
+    response pages) is not a snapshot table: snapshot tables are flat.
+    """
+    if not path.is_dir():
+        return False
+    files = [f for found in find_table_files(path).values() for f in found]
+    return any(not _nested_json_lines(f) for f in files)
+
+
+def _nested_json_lines(path: Path) -> bool:
+    if not table_suffix(path).startswith(".jsonl"):
+        return False
+    from graph_influence.loaders.sniff import first_json_record
+
+    first = first_json_record(path)
+    return isinstance(first, dict) and any(isinstance(v, dict | list) for v in first.values())
 
 
 def read_snapshot_dir(

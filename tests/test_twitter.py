@@ -252,6 +252,8 @@ def test_snapshot_directories_stay_dir(tmp_path, snapshot_dir):
     assert detect_format(snapshot_dir) == "dir"
     (snapshot_dir / "users.jsonl").write_text('{"id": "x", "name": "X"}\n')
     assert detect_format(snapshot_dir) == "dir"
+    # a folder of twarc files with a users.jsonl of API pages is not a snapshot directory
+    assert detect_format(shared_dataset("twitter-api-v2")) == "twitter"
     edges = tmp_path / "edges.txt"
     edges.write_text("1 2\n2 3\n")
     assert detect_format(edges) == "edgelist"
