@@ -232,7 +232,7 @@ class _Excluder:
 
 
 def _resolve(c: Collected, n_files: int, exclude: _Excluder,
-             reference_fix: Callable[[str, str], str]) -> list[_FileRows]:
+             fmt: SocialFormat) -> list[_FileRows]:
     files = [_FileRows() for _ in range(n_files)]
     items = c.items
     by_name = {}
@@ -254,7 +254,8 @@ def _resolve(c: Collected, n_files: int, exclude: _Excluder,
             dst = hint or (ref.author if ref is not None else None)
             if dst is None:
                 out.unresolved.append((t.line, f"{t.where} {label} {rid}",
-                                       f"unresolved reference: {reference_fix(label, rid)}"))
+                                       f"unresolved reference: "
+                                       f"{fmt.reference_problem(label, rid)}"))
                 continue
             if not exclude(dst, "interactions"):
                 out.interactions.append((t.line, t.where, t.author, dst, itype, t.ts, rid))
@@ -262,8 +263,7 @@ def _resolve(c: Collected, n_files: int, exclude: _Excluder,
             dst = mid or by_name.get(username.casefold())
             if dst is None:
                 out.unresolved.append((t.line, f"{t.where} @{username}",
-                                       f"unresolved reference: mentioned user @{username} has no "
-                                       "id in the input"))
+                                       f"unresolved reference: {fmt.mention_problem(username)}"))
                 continue
             if not exclude(dst, "interactions"):
                 out.interactions.append((t.line, t.where, t.author, dst, "mention", t.ts,
@@ -320,6 +320,8 @@ class SocialFormat:
         ``(label, post id)`` -> why a reference is unresolved (its post is not in the input).
     containers : tuple of str, optional
         Keys of a JSON document that hold its records (see ``sniff.iter_json_records``).
+    mention_problem : callable
+        ``username`` -> why a mention is unresolved (no user of that name in the input).
     """
 
     name: str
@@ -329,6 +331,8 @@ class SocialFormat:
     reference_problem: Callable[[str, str], str] = (
         lambda label, rid: f"{label} post {rid} is not in the input, so its author is unknown")
     containers: tuple[str, ...] | None = None
+    mention_problem: Callable[[str], str] = (
+        lambda name: f"mentioned user @{name} has no id in the input")
 
 
 def _raise_first_malformed(collected: Collected, files: list[Path], fmt: SocialFormat) -> None:
@@ -377,10 +381,18 @@ def build_social_snapshot(
     -------
     Snapshot
     """
+    with no_gc():  # resolving millions of items: collections would only cost time
+        return _build(collected, files, fmt, source=source, on_error=on_error,
+                      interaction_types=interaction_types, exclude_users=exclude_users,
+                      fingerprint=fingerprint)
+
+
+def _build(collected, files, fmt, *, source, on_error, interaction_types, exclude_users,
+           fingerprint) -> Snapshot:
     if on_error == "fail":
         _raise_first_malformed(collected, files, fmt)
     exclude = _Excluder(collected, exclude_users)
-    resolved = _resolve(collected, len(files), exclude, fmt.reference_problem)
+    resolved = _resolve(collected, len(files), exclude, fmt)
     builder = SnapshotBuilder(source, fmt.name, on_error=on_error,
                               interaction_types=interaction_types)
 

@@ -108,8 +108,13 @@ def looks_like_twitter(obj: Any) -> bool:
     """Whether a JSON record is a v2 response page, a v2 tweet or a v1.1 tweet."""
     if not isinstance(obj, dict):
         return False
-    if "data" in obj or "includes" in obj:
+    if "includes" in obj or "result_count" in (obj.get("meta") or {}):
         return True
+    if "data" in obj:  # a response page: its data are tweets or users (not, say, Reddit's)
+        data = obj["data"]
+        first = data[0] if isinstance(data, list) and data else data
+        return isinstance(first, dict) and "id" in first and (
+            "text" in first or "author_id" in first or "username" in first)
     return "id_str" in obj and "user" in obj or "id" in obj and "author_id" in obj
 
 
