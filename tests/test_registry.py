@@ -148,9 +148,10 @@ def test_load_type_sets_an_edge_lists_kind_and_allows_it_elsewhere(tmp_path, sna
     assert result.exit_code == 0, result.stderr
     tables = json.loads(result.stdout)["tables"]
     assert tables["interactions"]["loaded"] == 2 and tables["follows"]["loaded"] == 0
-    result = runner.invoke(_app(), ["load", str(path), "--store", store, "--type", "a",
-                                    "--type", "b"])
-    assert result.exit_code == 1 and "give one --type for edgelist" in result.stderr
+    result = runner.invoke(_app(), ["load", str(path), "--store", store, "--type", "vote",
+                                    "--type", "email", "--report-format", "json"])
+    assert result.exit_code == 0, result.stderr  # the first --type is the edges' type
+    assert json.loads(result.stdout)["tables"]["interactions"]["new"] == 2
     result = runner.invoke(_app(), ["load", str(snapshot_dir), "--store", store, "--type",
                                     "email"])  # a snapshot directory: allow the type
     assert result.exit_code == 0, result.stderr
@@ -160,3 +161,16 @@ def _app():
     from graph_influence.cli import app
 
     return app
+
+
+def test_columns_by_name_imply_the_table_format(tmp_path):
+    path = tmp_path / "replies.csv"
+    path.write_text("author,parent_author,sub\nana,ben,python\ncho,ana,rust\n")
+    snap = read_snapshot(path, column_map={"src": "author", "dst": "parent_author"})
+    assert snap.format == "table" and snap.reports["follows"].loaded == 2
+    result = CliRunner().invoke(_app(), [
+        "load", str(path), "--store", str(tmp_path / "t.duckdb"), "--src", "author", "--dst",
+        "parent_author", "--type", "reply", "--topics", "sub", "--report-format", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["format"] == "table" and report["tables"]["interactions"]["loaded"] == 2

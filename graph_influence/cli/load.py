@@ -69,8 +69,8 @@ def load(
     types: Annotated[
         list[str] | None,
         typer.Option("--type", help="Allow an extra interaction type (repeatable). For an edge "
-                     "list or table: the type of every edge (follow, retweet, ...) or the "
-                     "column holding it.", rich_help_panel=INPUT_PANEL),
+                     "list or table the first --type is the type of every edge (follow, "
+                     "retweet, ...) or the column holding it.", rich_help_panel=INPUT_PANEL),
     ] = None,
     ts_unit: Annotated[
         TsUnit, typer.Option("--ts-unit", help="Unit of epoch timestamps in snapshot tables "
@@ -120,10 +120,7 @@ def load(
         fmt = resolve_format(path, format, ReadOptions(column_map=column_map))
         types = list(types or ())
         if edge_kind is None and "edge_type" in get_importer(fmt).options and types:
-            if len(types) > 1:
-                raise SnapshotError(f"give one --type for {fmt}: the type of every edge "
-                                    f"(not {', '.join(types)})")
-            edge_kind = types[0]
+            edge_kind = types[0]  # the edges' type (or its column); the rest are allowed
         if edge_kind and edge_kind.lower() in ("follow", "follows"):
             types = [t for t in types if t.lower() not in ("follow", "follows")]
         with open_store(store) as st:
