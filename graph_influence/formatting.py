@@ -30,7 +30,7 @@ OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "json", "jsonl")
 #: Formats of one document written to standard output (info, explain, compare, load report).
 REPORT_FORMATS: tuple[str, ...] = ("table", "json")
 #: Formats of an exported file (``graph-influence export``).
-EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json", "jsonl")
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "parquet", "json", "jsonl", "graphml", "gexf")
 
 
 def _plain(value: Any) -> Any:

@@ -69,8 +69,9 @@ def load(
     types: Annotated[
         list[str] | None,
         typer.Option("--type", help="Allow an extra interaction type (repeatable). For an edge "
-                     "list or table the first --type is the type of every edge (follow, "
-                     "retweet, ...) or the column holding it.", rich_help_panel=INPUT_PANEL),
+                     "list, table or graph file the first --type is the type of every edge "
+                     "(follow, retweet, ...) or the column (attribute) holding it.",
+                     rich_help_panel=INPUT_PANEL),
     ] = None,
     ts_unit: Annotated[
         TsUnit, typer.Option("--ts-unit", help="Unit of epoch timestamps in snapshot tables "

@@ -191,17 +191,28 @@ def export(
     store: StoreOption = None,
     format: Annotated[
         ExportFormat | None, typer.Option("--format", "-f", help="File format (default: from "
-                                          "the file's suffix, else csv).", show_default=False)
+                                          "the file's suffix, else csv); graphml and gexf "
+                                          "write the graph: users with their results, and "
+                                          "the follow and interaction edges.",
+                                          show_default=False)
     ] = None,
     run: RunOption = None,
 ) -> None:
-    """Export one row per user (id, influence, score, rank, community, topic scores).
+    """Export one row per user (id, influence, score, rank, community, topic scores), or the
+    influence graph with those as node attributes (GraphML, GEXF).
 
     Example: graph-influence export scores.parquet
-    """
-    from graph_influence.exporting import export_scores
 
+    Also: graph-influence export influence.gexf (open it in Gephi)
+    """
+    from graph_influence.exporting import GRAPH_EXPORT_FORMATS, export_graph, export_scores
+
+    fmt = (format.value if format else None) or out.suffix.lstrip(".").lower()
     with _open(store) as st:
+        if fmt in GRAPH_EXPORT_FORMATS:
+            n, m = export_graph(st, out, format=fmt, run_id=run)
+            echo_err(f"wrote {n:,} users and {m:,} edges to {out}")
+            return
         n = export_scores(st, out, format=format.value if format else None, run_id=run)
     echo_err(f"wrote {n:,} users to {out}")
 
