@@ -443,6 +443,11 @@ def test_cli_load_analyze_top(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert len(rows) == 3 and all(r["id"] for r in rows)
+    topic = _commonest_topic(read_snapshot(path))  # a context-annotation entity, as written
+    result = runner.invoke(app, ["top", "--store", str(store), "--topic", topic, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and rows[0]["topic_influence"] > 0
 
 
 # --- throughput -------------------------------------------------------------------------------
