@@ -44,7 +44,10 @@ __all__ = [
 ]
 
 #: File suffixes a snapshot table may have.
-SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet", ".jsonl", ".jsonl.gz")
+SUFFIXES: tuple[str, ...] = (
+    ".csv", ".csv.gz", ".csv.zst", ".tsv", ".tsv.gz", ".tsv.zst", ".parquet", ".jsonl",
+    ".jsonl.gz", ".jsonl.zst",
+)
 
 
 def table_suffix(path: Path) -> str | None:
@@ -522,7 +525,8 @@ def read_table_file(path: Path) -> RawTable:
     Parameters
     ----------
     path : Path
-        A ``.csv``, ``.csv.gz``, ``.parquet``, ``.jsonl`` or ``.jsonl.gz`` file.
+        A ``.csv``, ``.tsv``, ``.parquet`` or ``.jsonl`` file (text files also ``.gz`` or
+        ``.zst``).
 
     Returns
     -------
@@ -534,10 +538,12 @@ def read_table_file(path: Path) -> RawTable:
     SnapshotError
         If the file cannot be parsed at all.
     """
-    suffix = table_suffix(path)
-    if suffix in (".csv", ".csv.gz"):
+    suffix = table_suffix(path) or ""
+    if suffix.startswith(".csv"):
         return read_delimited(path)
-    if suffix in (".jsonl", ".jsonl.gz"):
+    if suffix.startswith(".tsv"):
+        return read_delimited(path, delimiter="\t")
+    if suffix.startswith(".jsonl"):
         return _read_jsonl(path)
     if suffix == ".parquet":
         return _read_parquet(path)

@@ -364,3 +364,19 @@ def test_empty_strings_become_nulls_without_copying_the_bytes():
     assert _empty_as_null(arr.slice(1)).to_pylist() == [None, "yz", None, None, "w"]
     unchanged = pa.array(["a", "b"])
     assert _empty_as_null(unchanged) is unchanged
+
+
+def test_snapshot_directory_tables_may_be_tsv_and_zstandard(tmp_path):
+    import zstandard
+
+    zst = zstandard.ZstdCompressor(compression_params=zstandard.ZstdCompressionParameters
+                                   .from_level(3, window_log=27))  # a window Arrow refuses
+    (tmp_path / "follows.tsv.zst").write_bytes(zst.compress(b"src\tdst\na\tb\nb\tc\n"))
+    (tmp_path / "interactions.jsonl.zst").write_bytes(
+        zst.compress(b'{"src": "a", "dst": "c", "type": "like"}\n'))
+    (tmp_path / "users.tsv").write_text("id\tname\na\tAnn Lee\n")
+    snap = read_snapshot(tmp_path)
+    assert snap.format == "dir"
+    assert {k: r.loaded for k, r in snap.reports.items()} == {
+        "users": 1, "follows": 2, "interactions": 1, "posts": 0}
+    assert snap.tables["users"]["name"].to_pylist() == ["Ann Lee"]
