@@ -58,13 +58,16 @@ BENCH_SIZES ?= 100k 1m 10m
 bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py --sizes $(BENCH_SIZES) --workdir bench/.work --out bench/results/run.json
 
-## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker)
+## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker),
+## on the same port as last time (NEO4J_PORT=7687 to choose); says what it is doing, then
+## prints NEO4J_URI=bolt://127.0.0.1:PORT (also in .neo4j/uri)
 neo4j-up: $(VENV)/.core-installed
-	$(PY) -m graph_influence.testing.neo4j_server up
+	@echo "neo4j-up: Neo4j 5.26 dev server (jars from Maven Central, data in .neo4j/dev)" >&2
+	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT))
 
 ## neo4j-down: stop it (its data stays in .neo4j/dev)
 neo4j-down: $(VENV)/.core-installed
-	$(PY) -m graph_influence.testing.neo4j_server down
+	@$(PY) -m graph_influence.testing.neo4j_server down
 
 ## clean: remove the virtualenv, caches and the demo store
 clean:

@@ -10,6 +10,7 @@ threads and equals ``alpha * (P^T @ x) + ...`` computed by scipy, bit for bit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,6 +171,7 @@ def _power_iteration(
     x0: np.ndarray,
     tol: float,
     max_iter: int,
+    callback: Callable[[int, float], object] | None = None,
 ) -> PageRankResult:
     x = np.array(x0, dtype=np.float64)  # a copy: the two buffers are swapped each step
     x_new = np.empty_like(x)
@@ -183,6 +185,8 @@ def _power_iteration(
         err = _step(pt.indptr, pt.indices, data, x, float(alpha), base, float(dangling_mass),
                     dangling_dist, x_new)
         x, x_new = x_new, x
+        if callback is not None:
+            callback(it, err)
         if err < tol:
             return PageRankResult(x / x.sum(), it, err, True)
     raise PowerIterationFailedConvergence(max_iter, err, tol)
@@ -198,6 +202,7 @@ def pagerank(
     tol: float = 1e-6,
     max_iter: int = 100,
     node_order: np.ndarray | None = None,
+    callback: Callable[[int, float], object] | None = None,
 ) -> PageRankResult:
     """Weighted PageRank of a directed graph given as a sparse adjacency matrix.
 
@@ -225,6 +230,8 @@ def pagerank(
         each other should sit close (for example grouped by community, which makes a step
         ~1.5-2x faster on a 10M-edge graph whose ids carry no locality). Scores come back in
         the original order; they agree with the unordered run to rounding (~1e-16).
+    callback : callable, optional
+        Called as ``callback(iteration, l1_change)`` after each step (progress display).
 
     Returns
     -------
@@ -283,7 +290,7 @@ def pagerank(
         pt, is_dangling = transition_matrix(adjacency)
         return _power_iteration(
             pt, is_dangling, alpha=alpha, teleport=teleport, dangling_dist=dangling_dist,
-            x0=x0, tol=tol, max_iter=max_iter,
+            x0=x0, tol=tol, max_iter=max_iter, callback=callback,
         )
     order = np.asarray(node_order)
     if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
@@ -292,6 +299,7 @@ def pagerank(
     result = _power_iteration(
         pt, is_dangling, alpha=alpha, teleport=teleport[order],
         dangling_dist=dangling_dist[order], x0=x0[order], tol=tol, max_iter=max_iter,
+        callback=callback,
     )
     scores = np.empty(n)
     scores[order] = result.scores

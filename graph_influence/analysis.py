@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from graph_influence.algorithms.attention import CONCAVE_TRANSFORMS
 from graph_influence.algorithms.pagerank import pagerank
 from graph_influence.algorithms.ranking import competition_rank
-from graph_influence.algorithms.scaling import Calibration, scale_scores
+from graph_influence.algorithms.scaling import Calibration, received_attention, scale_scores
 from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
 from graph_influence.params import AnalysisParams
@@ -105,6 +105,10 @@ def analyze(
     Returns
     -------
     AnalysisResult
+        ``run.extras["score_floor"]`` says how many users received no attention (in-strength
+        0 in the attention graph the run scored): ``users``, ``share``, the ``score`` they all
+        share (the klout floor, 10) and whether it is a ``fixed`` floor or where another scale
+        (or a calibration saved before floors existed) put them.
 
     Raises
     ------
@@ -150,9 +154,11 @@ def analyze(
         # together in memory (~1.5-2x faster per step at 10M edges); scores are unchanged.
         order = None if found is None else np.argsort(found.membership, kind="stable")
         pr = pagerank(adjacency, alpha=params.damping, tol=params.tol, max_iter=params.max_iter,
-                      node_order=order)
+                      node_order=order, callback=stage.iterations(params.max_iter))
         stage("scale 0-100")
-        scores, cal = scale_scores(pr.scores, params.scale, calibration)
+        # Users nobody gave attention to (in-strength 0): the klout scale's floor.
+        attended = received_attention(adjacency)
+        scores, cal = scale_scores(pr.scores, params.scale, calibration, attended=attended)
         rank = competition_rank(pr.scores)
         topic_results = None
         if params.topics:
@@ -179,6 +185,7 @@ def analyze(
             if topic_results else None,
             "n_communities": community_results.n_communities if community_results else None,
             "modularity": community_results.modularity if community_results else None,
+            "score_floor": _score_floor(scores, attended, cal),
         }
         run = RunRecord(
             params=stored_params,
@@ -202,6 +209,25 @@ def analyze(
     frame = frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
     return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids,
                           warnings)
+
+
+def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration) -> dict:
+    """How many users received no attention, and the score they share (the run's record).
+
+    ``fixed`` says whether that score is the klout floor or just where the scale put them
+    (another scale, or a calibration saved before floors existed). They all hold the same,
+    least influence, so they all have the same score.
+    """
+    n = len(scores)
+    unattended = ~attended
+    users = int(unattended.sum())
+    floor = cal.floor
+    if users:
+        score = float(scores[np.argmax(unattended)])
+    else:
+        score = floor
+    return {"score": score, "users": users, "share": users / n if n else 0.0,
+            "fixed": floor is not None, "rule": "in-strength 0"}
 
 
 def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults:

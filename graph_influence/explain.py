@@ -15,6 +15,10 @@ term is split by edge kind: the follow part ``follow_weight`` and the interactio
 The stored influence is an approximate fixed point (its last L1 change is below ``tol``); the
 explanation first polishes it with a few more power iterations to 1e-13, so the parts add up to
 the reported ``influence`` to ~1e-15, and reports the stored value beside it.
+
+A run older than the latest load is explained on its own graph: the store's rows of the loads
+that were complete when the run was written (:meth:`Store.loads_of_run`), so later loads change
+nothing (user attributes aside: a later load's names and topics replace earlier ones).
 """
 
 from __future__ import annotations
@@ -59,15 +63,11 @@ def _user_extras(store: Store, run_id: int, user: str) -> tuple[int | None, dict
     return community, topic_scores
 
 
-def _check_current(store: Store, run) -> None:
-    loads = store.loads()
-    if run.created_at is not None and any(
-        ld["finished_at"] is not None and ld["finished_at"] > run.created_at for ld in loads
-    ):
-        raise StoreNotReadyError(
-            f"snapshots were loaded after run {run.run_id}, so its graph is gone — run "
-            "graph-influence analyze again, then explain"
-        )
+def _loads_of(store: Store, run) -> list[str] | None:
+    """The loads of the run's graph when later loads changed the store, else None (all)."""
+    if not store.loads_after_run(run.run_id):
+        return None
+    return store.loads_of_run(run.run_id)
 
 
 def _position(store: Store, ids: np.ndarray, user: str) -> int:
@@ -89,8 +89,8 @@ def _by_kind(dec: InfluenceDecomposition, type_names: list[str]) -> dict[str, fl
     return out
 
 
-def _by_topic(store, view, params: AnalysisParams,
-              dec: InfluenceDecomposition) -> dict[str, float]:
+def _by_topic(store, view, params: AnalysisParams, dec: InfluenceDecomposition,
+              loads: list[str] | None) -> dict[str, float]:
     """Topic -> the part of the interaction contributions tagged with it, plus ``(untagged)``."""
     total_interactions = float(np.sum(dec.interaction))
     if not params.topics or total_interactions == 0:
@@ -98,7 +98,7 @@ def _by_topic(store, view, params: AnalysisParams,
     from graph_influence.topic_signals import extract_topic_signals
 
     signals = extract_topic_signals(
-        store.topic_rows(), view, type_weights=params.type_weights,
+        store.topic_rows(load_ids=loads), view, type_weights=params.type_weights,
         min_users=params.min_topic_users, max_topics=params.max_topics,
     )
     parts = split_by_topic(dec, tag_src=signals.tag_src, tag_dst=signals.tag_dst,
@@ -173,34 +173,31 @@ def explain_user(
     Raises
     ------
     StoreNotReadyError
-        Unknown user (with the closest ids), no run, or the store changed since the run.
+        Unknown user (with the closest ids), or no run.
     """
     run = store.run(run_id)
-    _check_current(store, run)
+    loads = _loads_of(store, run)  # the graph as of the run, whatever was loaded since
     params = AnalysisParams.from_record(run.params)  # the run's own parameters
-    view = store.graph_view(as_of=params.as_of_time, half_life_seconds=params.half_life_seconds)
+    view = store.graph_view(as_of=params.as_of_time, half_life_seconds=params.half_life_seconds,
+                            load_ids=loads)
     ids = view.ids
     position = _position(store, ids, user)
-    graph = {
-        "follow_src": view.follow_src, "follow_dst": view.follow_dst,
-        "inter_src": view.inter_src, "inter_dst": view.inter_dst,
-        "inter_type": view.inter_type, "inter_decayed": view.inter_decayed,
-        "type_names": view.type_names, "type_weights": params.type_weights,
-        "follow_weight": params.follow_weight, "concave": params.concave,
-    }
+    graph = view.attention_arguments(type_weights=params.type_weights,
+                                     follow_weight=params.follow_weight,
+                                     concave=params.concave)
     adjacency = attention_matrix(view.n_users, **graph)
     stored = store.scores(run_id=run.run_id)
     start = stored.set_index("id")["influence"].reindex(ids).to_numpy(dtype=np.float64)
     if np.isnan(start).any():
         raise StoreNotReadyError(
-            f"run {run.run_id} does not cover every user of the store — analyze again")
+            f"run {run.run_id} does not cover every user of its graph — analyze again")
 
     damping = params.damping
     r = polish_pagerank(adjacency, start, alpha=damping, tol=1e-13, max_iter=10_000).scores
     dec = decompose_influence(adjacency, r, position, alpha=damping, **graph)
 
     by_kind = _by_kind(dec, view.type_names)
-    by_topic = _by_topic(store, view, params, dec)
+    by_topic = _by_topic(store, view, params, dec, loads)
     score_of = dict(zip(stored["id"], stored["score"], strict=True))
     contributors = _contributors(dec, r, ids, score_of, view.type_names, n)
     row = stored.loc[stored["id"] == user].iloc[0]

@@ -73,6 +73,23 @@ class GraphView:
     def n_events(self) -> int:
         return int(self.inter_count.sum())
 
+    def attention_arguments(
+        self,
+        *,
+        type_weights: Mapping[str, float],
+        follow_weight: float = 1.0,
+        concave: str = "log1p",
+    ) -> dict:
+        """The keyword arguments of :func:`.attention_matrix` (and of
+        ``algorithms.explain.decompose_influence``) for this view and these weights."""
+        return {
+            "follow_src": self.follow_src, "follow_dst": self.follow_dst,
+            "inter_src": self.inter_src, "inter_dst": self.inter_dst,
+            "inter_type": self.inter_type, "inter_decayed": self.inter_decayed,
+            "type_names": self.type_names, "type_weights": type_weights,
+            "follow_weight": follow_weight, "concave": concave,
+        }
+
     def attention(
         self,
         *,
@@ -81,19 +98,8 @@ class GraphView:
         concave: str = "log1p",
     ) -> sp.csr_array:
         """The weighted attention adjacency (see :func:`.attention_matrix`)."""
-        return attention_matrix(
-            self.n_users,
-            follow_src=self.follow_src,
-            follow_dst=self.follow_dst,
-            inter_src=self.inter_src,
-            inter_dst=self.inter_dst,
-            inter_type=self.inter_type,
-            inter_decayed=self.inter_decayed,
-            type_names=self.type_names,
-            type_weights=type_weights,
-            follow_weight=follow_weight,
-            concave=concave,
-        )
+        return attention_matrix(self.n_users, **self.attention_arguments(
+            type_weights=type_weights, follow_weight=follow_weight, concave=concave))
 
 
 def canonical_view(

@@ -9,10 +9,60 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from graph_influence.loaders import read_snapshot
+from graph_influence.loaders.snapshot import Snapshot, fingerprint_read
 from graph_influence.progress import Stages
 from graph_influence.stores import LoadSummary, Store
 
-__all__ = ["load_frames", "load_snapshot"]
+__all__ = ["load_frames", "load_snapshot", "read_input"]
+
+
+def read_input(
+    snapshot: str | Path,
+    *,
+    format: str = "auto",
+    on_error: str = "fail",
+    interaction_types: Sequence[str] = (),
+    edge_kind: str | None = None,
+    columns: Sequence[str] | None = None,
+    ts_unit: str = "s",
+    column_map: Mapping[str, str] | None = None,
+    exclude_users: Sequence[str] | None = None,
+) -> Snapshot:
+    """Read and validate a snapshot as :func:`load_snapshot` loads it.
+
+    Its ``fingerprint`` covers the files and how they were read: the format and every read
+    option that changes the rows (``on_error``, ``interaction_types``, ``edge_kind``,
+    ``columns``, ``ts_unit``, ``column_map``, ``exclude_users``), so the same files read with
+    other options are another snapshot (never "loaded before"). Options are normalised first
+    (type names case-folded and sorted, ``edge_kind="follow"`` as the default), so spellings
+    of the same reading agree.
+
+    Parameters
+    ----------
+    snapshot, format, on_error, interaction_types, edge_kind, columns, ts_unit, column_map, \
+exclude_users
+        As in :func:`graph_influence.loaders.read_snapshot`.
+
+    Returns
+    -------
+    Snapshot
+    """
+    snap = read_snapshot(
+        snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
+        edge_kind=edge_kind, columns=columns, ts_unit=ts_unit, column_map=column_map,
+        exclude_users=exclude_users,
+    )
+    snap.fingerprint = fingerprint_read(snap.fingerprint, {
+        "format": snap.format,
+        "on_error": on_error,
+        "interaction_types": sorted({t.strip().lower() for t in interaction_types}),
+        "edge_kind": None if edge_kind in (None, "follow") else edge_kind,
+        "columns": list(columns) if columns else None,
+        "ts_unit": ts_unit,
+        "column_map": dict(sorted((column_map or {}).items())),
+        "exclude_users": None if exclude_users is None else sorted(set(exclude_users)),
+    })
+    return snap
 
 
 def load_snapshot(
@@ -40,7 +90,8 @@ def load_snapshot(
         What :func:`graph_influence.loaders.read_snapshot` reads: a snapshot directory, social
         media JSON, a graph file, a table or an edge list.
     format, on_error, interaction_types, edge_kind, columns, ts_unit, column_map, exclude_users
-        As in :func:`graph_influence.loaders.read_snapshot`.
+        As in :func:`graph_influence.loaders.read_snapshot`. The load's fingerprint covers
+        them (:func:`read_input`).
     rejects : str or Path, optional
         Where ``on_error="skip"`` writes rejected records (CSV). Default:
         ``graph-influence-rejects-<load id>.csv`` in the working directory. Nothing is written
@@ -60,11 +111,12 @@ def load_snapshot(
     """
     with Stages("load", enabled=progress) as stage:
         stage("read + validate")
-        snap = read_snapshot(
+        snap = read_input(
             snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
             edge_kind=edge_kind, columns=columns, ts_unit=ts_unit, column_map=column_map,
             exclude_users=exclude_users,
         )
+        stage.count(sum(r.read for r in snap.reports.values()), unit="records read")
         pa.default_memory_pool().release_unused()  # what parsing and validation freed
         summary = store.write_snapshot(snap, stage=stage, consume=True)
         pa.default_memory_pool().release_unused()  # the merged tables
@@ -124,6 +176,9 @@ def load_frames(
         snap = read_frames(users=users, follows=follows, interactions=interactions, posts=posts,
                            on_error=on_error, interaction_types=interaction_types,
                            ts_unit=ts_unit, source=source)
+        snap.fingerprint = fingerprint_read(snap.fingerprint, {
+            "format": snap.format, "on_error": on_error, "ts_unit": ts_unit,
+            "interaction_types": sorted({t.strip().lower() for t in interaction_types})})
         summary = store.write_snapshot(snap, stage=stage, consume=True)
         rejects_path = _write_rejects(snap, summary, rejects, stage)
     summary.timings = dict(stage.timings)
@@ -135,6 +190,9 @@ def _write_rejects(snap, summary: LoadSummary, rejects: str | Path | None, stage
     if not snap.n_rejected:
         return None
     stage("write rejects")
+    from graph_influence.formatting import output_path
+
     path = Path(rejects or f"graph-influence-rejects-{summary.load_id}.csv")
-    pacsv.write_csv(snap.rejects, path)
+    with output_path(rejects or path, suffix=".csv") as target:  # "-": standard output
+        pacsv.write_csv(snap.rejects, target)
     return path

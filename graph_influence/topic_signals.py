@@ -211,7 +211,7 @@ def extract_topic_signals(
         }))
         aff = con.execute(
             f"""
-            SELECT s.u, v.tid, sum(CASE s.kind
+            SELECT s.u, v.tid, fsum(CASE s.kind
                     WHEN 'declared' THEN {AFFINITY_WEIGHTS['declared']}
                     WHEN 'posted' THEN {AFFINITY_WEIGHTS['posted']} * ln(1 + s.n)
                     ELSE {AFFINITY_WEIGHTS['engaged']} * ln(1 + s.n) END) AS a
@@ -224,7 +224,7 @@ def extract_topic_signals(
                 SELECT DISTINCT r.ev, v.tid FROM event_raw r
                 JOIN norm_map m ON m.raw = r.raw JOIN vocab v ON v.topic = m.topic)
             SELECT ps.pos AS s, pd.pos AS d, t.tid,
-                   sum(coalesce(tw.w, 1.0) * e.weight * CASE
+                   fsum(coalesce(tw.w, 1.0) * e.weight * CASE
                        WHEN e.ts IS NULL OR $hl IS NULL OR $as_of IS NULL THEN 1.0
                        ELSE exp(-ln(2.0) * ((epoch_us($as_of::TIMESTAMP) - epoch_us(e.ts)) / 1e6)
                                 / $hl) END) AS w

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+import json
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from graph_influence.loaders.validate import (
 )
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES, TABLE_ORDER, TABLES
 
-__all__ = ["Snapshot", "SnapshotBuilder", "fingerprint_files"]
+__all__ = ["Snapshot", "SnapshotBuilder", "fingerprint_files", "fingerprint_read"]
 
 
 @dataclass
@@ -39,7 +40,9 @@ class Snapshot:
     rejects : pyarrow.Table
         Rejected records with file, line, column and reason (empty unless ``on_error="skip"``).
     fingerprint : str
-        Hash of the input files' bytes, to recognise a snapshot loaded before.
+        Hash of the input files' bytes, to recognise a snapshot loaded before;
+        :func:`graph_influence.loading.load_snapshot` mixes in the read options
+        (:func:`fingerprint_read`), so the same files read another way are another snapshot.
     interaction_types : list of str
         The interaction types that were allowed.
     unresolved : pyarrow.Table
@@ -69,6 +72,24 @@ def fingerprint_files(paths: Iterable[Path]) -> str:
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fingerprint_read(fingerprint: str, how: Mapping[str, object]) -> str:
+    """The fingerprint of the files read one way: ``fingerprint`` (of the files) and ``how``
+    (the format and the read options that change which rows are read), as 32 hex digits.
+
+    Examples
+    --------
+    >>> a = fingerprint_read("f" * 32, {"format": "edgelist", "edge_kind": None})
+    >>> a == fingerprint_read("f" * 32, {"edge_kind": None, "format": "edgelist"})
+    True
+    >>> a == fingerprint_read("f" * 32, {"format": "edgelist", "edge_kind": "retweet"})
+    False
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(fingerprint.encode())
+    digest.update(json.dumps(how, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 

@@ -105,6 +105,10 @@ def read_snapshot_dir(
 
 
 def _read(path: Path, options: ReadOptions) -> Snapshot:
+    if not path.is_dir():
+        raise SnapshotError(f"{path}: --format dir reads a directory of snapshot tables; drop "
+                            "--format to let the file's format be guessed, or give --format "
+                            "table or edgelist")
     return read_snapshot_dir(path, on_error=options.on_error,
                              interaction_types=options.interaction_types,
                              ts_unit=options.ts_unit)

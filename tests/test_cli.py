@@ -16,8 +16,8 @@ from .conftest import write_snapshot
 runner = CliRunner()
 
 
-def run(*args: str, ok: bool = True):
-    result = runner.invoke(app, [str(a) for a in args])
+def run(*args: str, ok: bool = True, **kwargs):
+    result = runner.invoke(app, [str(a) for a in args], **kwargs)
     if ok:
         assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     return result
@@ -202,3 +202,160 @@ def test_query_commands_import_neither_numpy_nor_pandas(tmp_path, loaded):
                               timeout=60, check=False)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip().splitlines()[-1] == "HEAVY []", (argv, done.stdout[-300:])
+
+
+# -- where --store comes from: flag > GRAPH_INFLUENCE_STORE > NEO4J_URI > config > default ------
+def _store_of(args, env, monkeypatch):
+    """The --store value `top` would use (parsed only, nothing opened)."""
+    import typer.main
+
+    for var in ("GRAPH_INFLUENCE_STORE", "NEO4J_URI"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    command = typer.main.get_group(app).commands["top"]
+    with command.make_context("top", list(args)) as ctx:
+        return ctx.params["store"]
+
+
+def test_neo4j_uri_and_graph_influence_store_are_honoured(monkeypatch):
+    assert _store_of([], {}, monkeypatch) is None
+    assert _store_of([], {"NEO4J_URI": "bolt://db:7687"}, monkeypatch) == "bolt://db:7687"
+    both = {"NEO4J_URI": "bolt://db:7687", "GRAPH_INFLUENCE_STORE": "a.duckdb"}
+    assert _store_of([], both, monkeypatch) == "a.duckdb"
+    assert _store_of(["--store", "b.duckdb"], both, monkeypatch) == "b.duckdb"
+
+
+def test_neo4j_uri_reaches_the_store(monkeypatch):
+    monkeypatch.delenv("GRAPH_INFLUENCE_STORE", raising=False)
+    result = run("top", ok=False, env={"NEO4J_URI": "bolt://127.0.0.1:1"})
+    assert result.exit_code == 1 and "bolt://127.0.0.1:1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- the config file -----------------------------------------------------------------------
+@pytest.fixture
+def analysed(loaded):
+    run("analyze", "--store", loaded)
+    return loaded
+
+
+def test_config_file_gives_defaults_below_flags_and_environment(tmp_path, analysed, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GRAPH_INFLUENCE_STORE", raising=False)
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    (tmp_path / "graph-influence.toml").write_text(
+        f'store = "{analysed}"\n\n[top]\nlimit = 2\nformat = "json"\n\n'
+        '[analyze]\nhalf-life = "7d"\nweight = ["retweet=2"]\n', encoding="utf-8")
+    assert len(json.loads(run("top").stdout)) == 2, "config: store, limit and format"
+    assert len(json.loads(run("top", "-n", "3").stdout)) == 3, "a flag wins"
+    assert run("top", "-f", "csv").stdout.startswith("rank,id"), "a flag wins"
+    other = tmp_path / "other.duckdb"
+    result = run("top", ok=False, env={"GRAPH_INFLUENCE_STORE": str(other)})
+    assert result.exit_code == 1 and str(other) in result.stderr, "the environment wins"
+    run("analyze")
+    params = json.loads(run("info", "-f", "json").stdout)["last_run"]["params"]
+    assert params["half_life"] == "7d" and params["type_weights"]["retweet"] == 2.0
+    # --config names another file; an explicit file that is missing is an error
+    cfg = tmp_path / "elsewhere.toml"
+    cfg.write_text("[top]\nlimit = 1\n", encoding="utf-8")
+    board = run("--config", cfg, "top", "--store", analysed, "-f", "json").stdout
+    assert len(json.loads(board)) == 1
+    result = run("--config", tmp_path / "missing.toml", "top", ok=False)
+    assert result.exit_code == 1 and "missing.toml" in result.stderr
+
+
+def test_config_top_level_store_never_reaches_demo(tmp_path, analysed, monkeypatch):
+    import typer.main
+
+    from graph_influence.cli.options import config_default_map
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'store = "{analysed}"\nquiet = true\n', encoding="utf-8")
+    group = typer.main.get_group(app)
+    with group.make_context("graph-influence", ["info"]) as ctx:
+        defaults, settings = config_default_map(cfg, ctx)
+    assert defaults["top"]["store"] == str(analysed) and defaults["load"]["store"]
+    assert "demo" not in defaults, "demo's --store is a file it recreates"
+    assert settings == {"quiet": True}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[top]\nlimt = 3\n", "[top] limt: unknown option"),
+    ("[top]\nlimit = \"many\"\n", "[top] limit: Invalid value for '--limit'"),
+    ("[top]\nformat = \"xml\"\n", "[top] format:"),
+    ("limit = 3\n", "unknown key 'limit' at the top level"),
+    ("[nope]\nx = 1\n", "unknown command [nope]"),
+    ("[export]\nout = \"x.csv\"\n", "[export] out: an argument, not an option"),
+    ("[top\n", "not valid TOML"),
+    ("quiet = \"yes\"\n", "quiet: expected true or false"),
+])
+def test_a_bad_config_file_is_one_line_naming_file_and_key(tmp_path, monkeypatch, text,
+                                                           message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "graph-influence.toml").write_text(text, encoding="utf-8")
+    result = run("top", ok=False)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("error: graph-influence.toml: "), result.stderr
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+# -- --quiet -------------------------------------------------------------------------------
+def test_quiet_hides_messages_but_not_errors(tmp_path, analysed, monkeypatch):
+    out = tmp_path / "scores.csv"
+    assert "wrote" in run("export", out, "--store", analysed).stderr
+    assert run("-q", "export", out, "--store", analysed).stderr == ""
+    assert run("--quiet", "analyze", "--store", analysed).stderr == ""
+    assert run("export", out, "--store", analysed, env={"GRAPH_INFLUENCE_QUIET": "1"}
+               ).stderr == ""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "graph-influence.toml").write_text("quiet = true\n", encoding="utf-8")
+    assert run("export", out, "--store", analysed).stderr == ""
+    assert "wrote" in run("export", out, "--store", analysed,
+                          env={"GRAPH_INFLUENCE_QUIET": "0"}).stderr, "env over config"
+    assert "wrote" in run("--no-quiet", "export", out, "--store", analysed,
+                          env={"GRAPH_INFLUENCE_QUIET": "1"}).stderr, "a flag over both"
+    result = run("-q", "top", "--store", tmp_path / "none.duckdb", ok=False)
+    assert result.exit_code == 1 and result.stderr.startswith("error:")
+    from graph_influence.progress import is_quiet
+
+    assert not is_quiet(), "quiet ends with the command"
+
+
+# -- make neo4j-up: says what it does, keeps its port ---------------------------------------
+def test_neo4j_up_says_what_it_does_and_keeps_its_port(tmp_path, monkeypatch, capsys):
+    from graph_influence.testing import neo4j_server as ns
+
+    started = []
+
+    class FakeServer:
+        def __init__(self, lib, home, *, port=None, **kwargs):
+            self.port = port or 40000 + len(started)
+            started.append(port)
+
+        @property
+        def uri(self):
+            return f"bolt://127.0.0.1:{self.port}"
+
+        def start(self):
+            return self
+
+        def detach(self):
+            return 4242
+
+    state = tmp_path / ".neo4j"
+    (state / "lib").mkdir(parents=True)
+    monkeypatch.setattr(ns, "Neo4jServer", FakeServer)
+    monkeypatch.setattr(ns, "_jars_ready", lambda s: False)
+    monkeypatch.setattr(ns, "_ensure_jars_in", lambda s, **kw: s / "lib")
+    monkeypatch.setattr(ns, "_is_neo4j_server", lambda pid: False)
+    assert ns.main(["--root", str(tmp_path), "up"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "NEO4J_URI=bolt://127.0.0.1:40000\n"
+    assert "fetching the Neo4j 5.26 server jars" in err and "starting Neo4j" in err
+    assert "ready at bolt://127.0.0.1:40000" in err
+    assert ns.main(["--root", str(tmp_path), "down"]) == 0
+    assert not (state / "uri").exists()
+    assert ns.main(["--root", str(tmp_path), "up"]) == 0
+    assert capsys.readouterr().out == "NEO4J_URI=bolt://127.0.0.1:40000\n", "the same port"
+    assert started == [None, 40000]

@@ -101,3 +101,54 @@ def test_cli_compare(tmp_path, snapshot_dir):
     assert "Spearman" in runner.invoke(app, ["compare", "--store", store]).stdout
     bad = runner.invoke(app, ["compare", "1", "9", "--store", store])
     assert bad.exit_code == 1 and "no run 9" in bad.stderr
+
+
+def test_compare_names_the_parameters_that_differ(store, tmp_path):
+    load_snapshot(store, write_snapshot(tmp_path / "a", follows="src,dst\na,b\nc,b\nb,a\n"),
+                  progress=False)
+    quick = {"topics": False, "communities": False}
+    analyze(store, AnalysisParams(**quick), progress=False)
+    analyze(store, AnalysisParams(**quick, follow_weight=3.0, half_life="7d",
+                                  type_weights={"retweet": 2.0}), progress=False)
+    data = compare_runs(store)
+    assert data["parameters"] == {"half_life": ["30d", "7d"], "follow_weight": [1.0, 3.0],
+                                  "type_weights.retweet": [1.0, 2.0]}
+    assert compare_runs(store, 1, 1)["parameters"] == {}
+
+
+def test_users_inactive_as_of_a_run_count_as_new_or_vanished(store, tmp_path):
+    # c and d act only after 2024-02-01; e only ever appears in the users table
+    load_snapshot(store, write_snapshot(
+        tmp_path / "a", users="id\na\nb\nc\nd\ne\n",
+        follows="src,dst,ts\na,b,2024-01-01T00:00:00Z\nc,d,2024-03-01T00:00:00Z\n",
+        interactions="src,dst,type,ts\nd,a,reply,2024-03-02T00:00:00Z\n"), progress=False)
+    quick = {"topics": False, "communities": False}
+    analyze(store, AnalysisParams(**quick, as_of="2024-02-01"), progress=False)
+    analyze(store, AnalysisParams(**quick, as_of="2024-04-01"), progress=False)
+    data = compare_runs(store)
+    assert (data["users_a"], data["inactive_a"]) == (2, 3)  # c, d and e: no edge yet
+    assert (data["users_b"], data["inactive_b"]) == (4, 1)  # e never acts
+    assert data["common_users"] == 2
+    assert data["new"]["count"] == 2 and {r["id"] for r in data["new"]["top"]} == {"c", "d"}
+    assert data["vanished"]["count"] == 0
+    assert [str(t) for t in data["as_of"]] == ["2024-02-01 00:00:00", "2024-04-01 00:00:00"]
+    back = compare_runs(store, 2, 1)  # the other way round, they vanish
+    assert back["vanished"]["count"] == 2 and back["new"]["count"] == 0
+
+
+def test_cli_compare_prints_parameters_and_the_stale_notice(tmp_path, snapshot_dir):
+    runner = CliRunner()
+    store = str(tmp_path / "c.duckdb")
+    runner.invoke(app, ["load", str(snapshot_dir), "--store", store])
+    runner.invoke(app, ["analyze", "--store", store])
+    runner.invoke(app, ["analyze", "--store", store, "--follow-weight", "3"])
+    table = runner.invoke(app, ["compare", "--store", store])
+    assert table.exit_code == 0, table.output
+    assert "parameters: follow_weight 1 -> 3" in table.stdout
+    assert table.stderr == ""
+    more = write_snapshot(tmp_path / "more", follows="src,dst\nx,alice\n")
+    runner.invoke(app, ["load", str(more), "--store", store])
+    later = runner.invoke(app, ["compare", "--store", store, "--format", "json"])
+    assert later.exit_code == 0, later.output
+    assert json.loads(later.stdout)["parameters"] == {"follow_weight": [1.0, 3.0]}
+    assert later.stderr.count("\n") == 1 and later.stderr.startswith("note: run 2 predates")

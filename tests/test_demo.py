@@ -35,3 +35,36 @@ def test_demo_prints_a_leaderboard(tmp_path, monkeypatch):
     again = CliRunner().invoke(app, ["demo", "-k", "5"])
     strip = lambda s: re.sub(r"load \S+ into", "load into", s)  # noqa: E731
     assert strip(again.stdout) == strip(out)
+
+
+def test_demo_refuses_to_overwrite_a_store_that_is_not_a_demo_store(tmp_path, monkeypatch):
+    from graph_influence.loading import load_snapshot
+    from graph_influence.stores import DuckDBStore
+
+    from .conftest import write_snapshot
+
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.duckdb"
+    with DuckDBStore(mine) as st:
+        load_snapshot(st, write_snapshot(tmp_path / "s", follows="src,dst\na,b\n"),
+                      progress=False)
+    before = mine.read_bytes()
+    result = CliRunner().invoke(app, ["demo", "--store", str(mine)])
+    assert result.exit_code == 1
+    assert "is not a demo store" in result.stderr and "holds 1 load of other data" in (
+        result.stderr)
+    assert mine.read_bytes() == before
+    # a file that is no store at all is not deleted either
+    other = tmp_path / "notes.duckdb"
+    other.write_text("my notes")
+    result = CliRunner().invoke(app, ["demo", "--store", str(other)])
+    assert result.exit_code == 1 and "is not a demo store" in result.stderr
+    assert other.read_text() == "my notes"
+    # a demo store (even one analysed again by hand) is recreated
+    demo = tmp_path / "d.duckdb"
+    assert CliRunner().invoke(app, ["demo", "--store", str(demo)]).exit_code == 0
+    assert CliRunner().invoke(app, ["analyze", "--store", str(demo)]).exit_code == 0
+    again = CliRunner().invoke(app, ["demo", "--store", str(demo)])
+    assert again.exit_code == 0, again.output
+    with DuckDBStore(demo, read_only=True) as st:
+        assert len(st.loads()) == 1 and st.run_ids() == [1]

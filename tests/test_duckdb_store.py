@@ -116,3 +116,64 @@ def test_repeated_events_are_numbered_in_file_order(store, tmp_path):
     assert rows == [(0, 3.0), (1, 1.0), (2, 2.0)]
     load_snapshot(store, d, progress=False)  # the same file again: the same keys, nothing new
     assert store.counts()["interactions"] == 4
+
+
+def _everything(store) -> dict:
+    tables = ("users", "follows", "interactions", "posts", "loads", "runs", "scores",
+              "user_claims", "follow_claims", "interaction_claims", "post_claims")
+    return {t: sorted(map(repr, _rows(store, f"SELECT * FROM {t}"))) for t in tables}
+
+
+def test_the_shared_row_ledger(store, tmp_path):
+    a = write_snapshot(tmp_path / "a", follows="src,dst\nx,y\n",
+                       interactions="src,dst,type,ts\nx,y,like,100\nx,y,like,100\n")
+    first, _ = load_snapshot(store, a, progress=False)
+    assert _rows(store, "SELECT count(*) FROM user_claims")[0][0] == 0, "a first load shares nothing"
+    again, _ = load_snapshot(store, a, progress=False)
+    shared = {t: _rows(store, f"SELECT load_id, count(*) FROM {t} GROUP BY load_id")
+              for t in ("user_claims", "follow_claims", "interaction_claims")}
+    assert shared == {"user_claims": [(again.load_id, 2)], "follow_claims": [(again.load_id, 1)],
+                      "interaction_claims": [(again.load_id, 2)]}
+    assert again.already_loaded_as == first.load_id
+    # dropping the first hands everything to the second, which shares nothing any more
+    summary = store.drop_load(first.load_id)
+    assert summary.removed == {"users": 0, "follows": 0, "interactions": 0, "posts": 0}
+    assert set(_rows(store, "SELECT DISTINCT load_id FROM interactions")) == {(again.load_id,)}
+    assert _rows(store, "SELECT count(*) FROM interaction_claims")[0][0] == 0
+
+
+def test_drop_load_and_delete_run_are_one_transaction(store, snapshot_dir, tmp_path,
+                                                      monkeypatch):
+    from graph_influence.analysis import AnalysisParams, analyze
+
+    load_snapshot(store, snapshot_dir, progress=False)
+    second, _ = load_snapshot(store, write_snapshot(
+        tmp_path / "b", follows="src,dst\nbob,alice\nm,n\n"), progress=False)
+    analyze(store, AnalysisParams(topics=False), progress=False)
+    before = _everything(store)
+    calls = []
+
+    def fail_on_users(table, load_id):
+        calls.append(table)
+        if table == "users":  # events, follows and posts are deleted by now
+            raise KeyboardInterrupt
+        return DuckDBStore._hand_over(store, table, load_id)
+
+    monkeypatch.setattr(store, "_hand_over", fail_on_users)
+    with pytest.raises(KeyboardInterrupt):
+        store.drop_load(second.load_id, delete_runs=True)
+    assert calls == ["interactions", "follows", "posts", "users"]
+    assert _everything(store) == before
+    monkeypatch.undo()
+
+    def fail_after_scores(run_id):
+        store.con.execute("DELETE FROM scores WHERE run_id = ?", [run_id])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "_delete_run_rows", fail_after_scores)
+    with pytest.raises(KeyboardInterrupt):
+        store.delete_run(1)
+    assert _everything(store) == before
+    monkeypatch.undo()
+    store.drop_load(second.load_id, delete_runs=True)
+    assert store.run_ids() == [] and store.counts()["users"] == 4

@@ -59,15 +59,31 @@ def test_contributions_equal_a_hand_computation(any_store, tmp_path):
     assert got["b"]["kinds"] == ["follow", "like"]
 
 
-def test_unknown_user_and_stale_run(any_store, snapshot_dir, tmp_path):
+def test_unknown_user_and_an_older_run_after_later_loads(any_store, snapshot_dir, tmp_path):
     load_snapshot(any_store, snapshot_dir, progress=False)
-    analyze(any_store, progress=False)
+    analyze(any_store, AnalysisParams(min_topic_users=1), progress=False)
     with pytest.raises(StoreNotReadyError, match="did you mean: alice"):
         explain_user(any_store, "alicee")
-    load_snapshot(any_store, write_snapshot(tmp_path / "more", follows="src,dst\nx,y\n"),
-                  progress=False)
-    with pytest.raises(StoreNotReadyError, match="analyze again"):
-        explain_user(any_store, "alice")
+    before = {u: explain_user(any_store, u, n=10) for u in ("alice", "bob")}
+    # later loads add users, follows, events (some of alice's) and topics: run 1 is explained
+    # on its own graph all the same
+    load_snapshot(any_store, write_snapshot(
+        tmp_path / "more", follows="src,dst\nx,alice\nx,y\n",
+        interactions="src,dst,type,ts,topics\ny,alice,retweet,2024-01-06T00:00:00Z,python\n"
+                     "bob,alice,retweet,2024-01-02T00:00:00Z,python\n"),
+        progress=False)
+    for user, expected in before.items():
+        assert explain_user(any_store, user, n=10, run_id=1) == expected
+    with pytest.raises(StoreNotReadyError, match="no user 'x'"):
+        explain_user(any_store, "x", run_id=1)  # loaded after the run
+    second = analyze(any_store, AnalysisParams(min_topic_users=1), progress=False)
+    now = explain_user(any_store, "alice", n=10)
+    assert now["run_id"] == second.run_id and now["influence"] != before["alice"]["influence"]
+    older = explain_user(any_store, "alice", n=10, run_id=1)
+    if not any_store.capabilities.results_of_every_run:  # run 1's are not kept any more
+        assert (older["community"], older["topic_scores"]) == (None, {})
+        older = {**older, **{k: before["alice"][k] for k in ("community", "topic_scores")}}
+    assert older == before["alice"]
 
 
 def test_cli_explain_json(tmp_path, snapshot_dir):
@@ -85,6 +101,14 @@ def test_cli_explain_json(tmp_path, snapshot_dir):
     assert "top contributors" in table.stdout
     bad = runner.invoke(app, ["explain", "nobody", "--store", store])
     assert bad.exit_code == 1 and "no user 'nobody'" in bad.stderr
+    # after a later load: the run is still explained, and stderr says it predates the load
+    more = write_snapshot(tmp_path / "more", follows="src,dst\nx,alice\n")
+    assert runner.invoke(app, ["load", str(more), "--store", store]).exit_code == 0
+    later = runner.invoke(app, ["explain", "alice", "--store", store, "--format", "json"])
+    assert later.exit_code == 0, later.output
+    assert json.loads(later.stdout) == data
+    notes = [line for line in later.stderr.splitlines() if line]
+    assert len(notes) == 1 and notes[0].startswith("note: run 1 predates load "), notes
 
 
 def test_by_topic_splits_the_interaction_part(any_store, tmp_path):

@@ -86,11 +86,16 @@ def test_no_user_value_ever_enters_query_text(neo4j_uri, tmp_path):
     spy = _SpyDriver(GraphDatabase.driver(neo4j_uri, notifications_min_severity="OFF"))
     with Neo4jStore(neo4j_uri, driver=spy) as store:
         load_snapshot(store, d, interaction_types=["custom_type"], progress=False)
+        again, _ = load_snapshot(store, d, interaction_types=["custom_type"], progress=False)
         analyze(store, progress=False)
         store.top(5)
         store.scores()
         store.info()
         store.events()
+        store.loads_rows()
+        store.drop_load(again.load_id, delete_runs=True)
+        analyze(store, progress=False)
+        store.delete_run(store.run_ids()[-1])
     spy.close()
     assert len(spy.queries) > 10
     for query in set(spy.queries):
@@ -245,3 +250,34 @@ def test_sigkill_in_the_middle_of_a_load(auth_server, tmp_path, monkeypatch):
         again = subprocess.run(cmd, env=env, capture_output=True, timeout=600)
         assert again.returncode == 0
         assert store.counts() == expected, "reloading changes no count"
+
+
+def test_an_interrupted_drop_is_finished_by_the_next_load(neo4j_store, tmp_path, monkeypatch):
+    from .test_store_conformance import OVERLAP_A, OVERLAP_B, _alone, _state
+
+    a, _ = load_snapshot(neo4j_store, write_snapshot(tmp_path / "a", **OVERLAP_A),
+                         progress=False)
+    load_snapshot(neo4j_store, write_snapshot(tmp_path / "b", **OVERLAP_B), progress=False)
+    neo4j_store.batch_size = 1
+    real = Neo4jStore._batched
+    seen = []
+
+    def cut_short(self, query, **params):
+        seen.append(query)
+        if "DELETE" in query and len([q for q in seen if "DELETE" in q]) == 2:
+            raise KeyboardInterrupt  # the events are gone, the rest is not
+        return real(self, query, **params)
+
+    monkeypatch.setattr(Neo4jStore, "_batched", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        neo4j_store.drop_load(a.load_id)
+    monkeypatch.undo()
+    statuses = {ld["load_id"]: ld["status"] for ld in neo4j_store.loads()}
+    assert statuses[a.load_id] == "dropping"
+    # the next load (or analysis) finishes the drop, keeping what the other load contains
+    c, _ = load_snapshot(neo4j_store, write_snapshot(tmp_path / "c", follows="src,dst\nq,r\n"),
+                         progress=False)
+    assert a.load_id not in {ld["load_id"] for ld in neo4j_store.loads()}
+    assert c.reports["follows"].new == 0
+    assert _state(neo4j_store) == _alone(tmp_path, "b-alone", OVERLAP_B)
+

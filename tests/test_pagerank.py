@@ -172,3 +172,16 @@ def test_node_order_changes_nothing_but_memory_layout():
     np.testing.assert_allclose(ordered.scores, expected, rtol=0, atol=1e-12)
     with pytest.raises(ValueError, match="permutation"):
         pagerank(a, node_order=np.zeros(400, dtype=int))
+
+
+def test_callback_sees_every_iteration_and_its_change():
+    g = nx.gnp_random_graph(60, 0.08, seed=3, directed=True)
+    adjacency = sp.csr_array(nx.to_scipy_sparse_array(g, nodelist=range(60)))
+    seen = []
+    result = pagerank(adjacency, callback=lambda it, err: seen.append((it, err)))
+    assert [it for it, _ in seen] == list(range(1, result.iterations + 1))
+    assert seen[-1][1] == result.error < 1e-6 <= seen[-2][1]
+    order = np.random.default_rng(0).permutation(60)
+    seen.clear()
+    pagerank(adjacency, node_order=order, callback=lambda it, err: seen.append(it))
+    assert seen == list(range(1, result.iterations + 1))

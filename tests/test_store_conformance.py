@@ -567,3 +567,187 @@ print(json.dumps({{"heavy": heavy, "top": out[0][0]["id"], "runs": out[4]}}))
     result = json.loads(done.stdout)
     assert result["heavy"] == [], f"the light path imported {result['heavy']}"
     assert result["runs"] == 1
+
+
+# -- managing the store: the load ledger, dropping loads, deleting runs -----------------------
+TABLE_NAMES = ("users", "follows", "interactions", "posts")
+OVERLAP_A = {  # two loads that share a user row, a follow, an event and a post
+    "users": "id,name\nx,X\ny,Y\n",
+    "follows": "src,dst\nx,y\ny,z\n",
+    "interactions": "src,dst,type,ts,post_id\nx,y,like,100,p1\nx,y,like,100,p1\nz,y,reply,50,\n",
+    "posts": "id,author,ts,text\np1,y,90,hello\np2,z,95,only in a\n",
+}
+OVERLAP_B = {
+    "follows": "src,dst\nx,y\nq,r\n",
+    "interactions": "src,dst,type,ts,post_id\nx,y,like,100,p1\nq,x,retweet,200,\n",
+    "posts": "id,author,ts,text\np1,y,90,hello\n",
+}
+
+
+def _state(store) -> tuple:
+    """What the store holds, as comparable values (events without their load ids)."""
+    events = store.events().drop(columns=["load_id"])
+    rows = sorted(tuple(None if pd.isna(v) else v for v in r)
+                  for r in events.astype(object).itertuples(index=False))
+    view = store.graph_view(as_of=None, half_life_seconds=None)
+    follows = sorted(zip(view.ids[view.follow_src], view.ids[view.follow_dst], strict=True))
+    return store.counts(), rows, sorted(view.ids.tolist()), follows
+
+
+def _alone(tmp_path, name, tables) -> tuple:
+    with DuckDBStore(tmp_path / f"{name}.duckdb") as ref:
+        load_snapshot(ref, write_snapshot(tmp_path / f"{name}-ref", **tables), progress=False)
+        return _state(ref)
+
+
+@pytest.mark.parametrize("dropped", ["first", "second"])
+def test_drop_load_keeps_the_rows_another_load_contains(any_store, tmp_path, dropped):
+    a, _ = load_snapshot(any_store, write_snapshot(tmp_path / "a", **OVERLAP_A), progress=False)
+    b, _ = load_snapshot(any_store, write_snapshot(tmp_path / "b", **OVERLAP_B), progress=False)
+    ledger = {r["load_id"]: r for r in any_store.loads_rows().records()}
+    assert {t: sum(r[t] for r in ledger.values()) for t in TABLE_NAMES} == any_store.counts()
+    # b holds q, r, q->r, its retweet; it shares users x, y, the follow, one like and p1
+    assert [ledger[b.load_id][t] for t in (*TABLE_NAMES, "shared")] == [2, 1, 1, 0, 5]
+    assert ledger[a.load_id]["shared"] == 0
+    gone, stays, tables = (a, b, OVERLAP_B) if dropped == "first" else (b, a, OVERLAP_A)
+    summary = any_store.drop_load(gone.load_id)
+    assert _state(any_store) == _alone(tmp_path, "alone", tables)
+    assert [ld["load_id"] for ld in any_store.loads()] == [stays.load_id]
+    if dropped == "first":  # a's own rows go; what b contains too passes to b
+        assert summary.removed == {"users": 1, "follows": 1, "interactions": 2, "posts": 1}
+        assert summary.kept == {"users": 2, "follows": 1, "interactions": 1, "posts": 1}
+    else:  # b's own rows go; a keeps what it held
+        assert summary.removed == {"users": 2, "follows": 1, "interactions": 1, "posts": 0}
+        assert summary.kept == {"users": 0, "follows": 0, "interactions": 0, "posts": 0}
+    (left,) = any_store.loads_rows().records()
+    assert {t: left[t] for t in TABLE_NAMES} == any_store.counts() and left["shared"] == 0
+    assert set(any_store.events()["load_id"]) == {stays.load_id}
+    # the store goes on as if the dropped load had never been: reloading it restores it
+    again, _ = load_snapshot(any_store, write_snapshot(tmp_path / "again", **(
+        OVERLAP_A if dropped == "first" else OVERLAP_B)), progress=False)
+    assert again.already_loaded_as is None
+    with DuckDBStore(tmp_path / "both.duckdb") as ref:
+        for name, tables in (("a", OVERLAP_A), ("b", OVERLAP_B)):
+            load_snapshot(ref, write_snapshot(tmp_path / f"both-{name}", **tables),
+                          progress=False)
+        assert _state(any_store) == _state(ref)
+    with pytest.raises(StoreNotReadyError, match="no load 'nope'"):
+        any_store.drop_load("nope")
+
+
+
+def test_drop_load_refuses_or_deletes_the_runs_that_used_it(any_store, tmp_path):
+    a, _ = load_snapshot(any_store, write_snapshot(tmp_path / "a", **OVERLAP_A), progress=False)
+    quick = AnalysisParams(topics=False, min_topic_users=1)
+    first = analyze(any_store, quick, progress=False)
+    b, _ = load_snapshot(any_store, write_snapshot(tmp_path / "b", **OVERLAP_B), progress=False)
+    second = analyze(any_store, AnalysisParams(topics=False, follow_weight=3.0), progress=False)
+    assert any_store.runs_using_load(a.load_id) == [first.run_id, second.run_id]
+    assert any_store.runs_using_load(b.load_id) == [second.run_id]
+    assert any_store.loads_of_run(first.run_id) == [a.load_id]
+    assert [ld["load_id"] for ld in any_store.loads_after_run(first.run_id)] == [b.load_id]
+    before = (any_store.counts(), any_store.run_ids())
+    with pytest.raises(StoreNotReadyError, match=rf"run {second.run_id} used load {b.load_id}"):
+        any_store.drop_load(b.load_id)
+    assert (any_store.counts(), any_store.run_ids()) == before
+    assert any_store.load(b.load_id[:-3])["load_id"] == b.load_id  # a unique prefix will do
+    summary = any_store.drop_load(b.load_id, delete_runs=True)
+    assert summary.runs_deleted == [second.run_id]
+    assert any_store.run_ids() == [first.run_id]
+    # the run left is the latest again: its scores read as they were written
+    assert any_store.top(5)["id"].tolist() == first.top(5)["id"].tolist()
+    assert any_store.scores()["rank"].tolist() == first.scores["rank"].tolist()
+    modularity, _ = any_store.communities_summary()
+    assert modularity == pytest.approx(first.run.extras["modularity"])
+    assert any_store.has_run_results() == any_store.capabilities.results_of_every_run
+    if not any_store.capabilities.results_of_every_run:
+        with pytest.raises(StoreNotReadyError, match="of the latest run only"):
+            any_store.membership_table()
+    # a new analysis keeps its results again
+    third = analyze(any_store, quick, progress=False)
+    assert any_store.has_run_results(third.run_id)
+    assert len(any_store.membership_table()) == any_store.counts()["users"]
+
+
+def test_delete_run(any_store, tmp_path):
+    first, second = _two_runs(any_store, tmp_path)
+    any_store.delete_run(first.run_id)
+    assert any_store.run_ids() == [second.run_id]
+    assert any_store.top(4)["id"].tolist() == second.top(4)["id"].tolist()
+    assert any_store.has_run_results() and len(any_store.topics_summary()) > 0
+    with pytest.raises(StoreNotReadyError, match=f"no run {first.run_id}"):
+        any_store.delete_run(first.run_id)
+    any_store.delete_run(second.run_id)
+    assert any_store.run_ids() == [] and any_store.runs() == []
+    third = analyze(any_store, AnalysisParams(min_topic_users=1), progress=False)
+    assert third.run_id > second.run_id  # ids are not reused
+    assert any_store.top(4)["id"].tolist() == third.top(4)["id"].tolist()
+
+
+def test_graph_view_of_the_loads_of_a_run(any_store, tmp_path):
+    a, _ = load_snapshot(any_store, write_snapshot(tmp_path / "a", **OVERLAP_A), progress=False)
+    load_snapshot(any_store, write_snapshot(tmp_path / "b", **OVERLAP_B), progress=False)
+    view = any_store.graph_view(as_of=None, half_life_seconds=None, load_ids=[a.load_id])
+    with DuckDBStore(tmp_path / "ref.duckdb") as ref:
+        load_snapshot(ref, write_snapshot(tmp_path / "a2", **OVERLAP_A), progress=False)
+        expected = ref.graph_view(as_of=None, half_life_seconds=None)
+        expected_topics = ref.topic_rows()
+    assert view.ids.tolist() == expected.ids.tolist()
+    for name in ("follow_src", "follow_dst", "inter_src", "inter_dst", "inter_type",
+                 "inter_count", "inter_decayed"):
+        np.testing.assert_array_equal(getattr(view, name), getattr(expected, name), name)
+    assert view.type_names == expected.type_names == ["like", "reply"]
+    topics = any_store.topic_rows(load_ids=[a.load_id])
+    assert {k: t.num_rows for k, t in topics.items()} == {
+        k: t.num_rows for k, t in expected_topics.items()}
+
+
+# -- the fingerprint covers the files and how they were read ---------------------------------
+def test_the_same_files_read_another_way_are_another_snapshot(any_store, tmp_path):
+    edges = tmp_path / "edges.txt"
+    edges.write_text("a b\nb c\nc a\n")
+    follows, _ = load_snapshot(any_store, edges, progress=False)
+    assert follows.reports["follows"].new == 3
+    retweets, _ = load_snapshot(any_store, edges, edge_kind="retweet", progress=False)
+    assert retweets.already_loaded_as is None and retweets.reports["interactions"].new == 3
+    assert follows.fingerprint != retweets.fingerprint
+    again, _ = load_snapshot(any_store, edges, edge_kind="retweet", progress=False)
+    assert again.already_loaded_as == retweets.load_id
+    assert all(r.new == 0 for r in again.reports.values())
+    # spellings of the same reading agree: --type follow is the default
+    same, _ = load_snapshot(any_store, edges, edge_kind="follow", progress=False)
+    assert same.already_loaded_as == follows.load_id
+
+
+def test_excluding_other_users_is_another_snapshot(any_store, tmp_path):
+    import json
+
+    comments = [
+        {"id": "c1", "author": "bob", "body": "hi", "parent_id": "t3_s1", "link_id": "t3_s1",
+         "subreddit": "python", "created_utc": 1554077000},
+        {"id": "c2", "author": "AutoModerator", "body": "rules", "parent_id": "t1_c1",
+         "link_id": "t3_s1", "subreddit": "python", "created_utc": 1554077100},
+        {"id": "c3", "author": "carol", "body": "ok", "parent_id": "t1_c1", "link_id": "t3_s1",
+         "subreddit": "python", "created_utc": 1554077200},
+    ]
+    path = tmp_path / "RC_2019-04.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in comments))
+    first, _ = load_snapshot(any_store, path, format="reddit", progress=False)
+    everyone, _ = load_snapshot(any_store, path, format="reddit", exclude_users=[""],
+                                progress=False)
+    assert everyone.already_loaded_as is None
+    assert everyone.reports["interactions"].new == 1 and everyone.reports["users"].new == 1
+    again, _ = load_snapshot(any_store, path, format="reddit", exclude_users=[""],
+                             progress=False)
+    assert again.already_loaded_as == everyone.load_id
+
+
+def test_loaded_before_only_when_no_row_is_new(any_store, tmp_path):
+    from graph_influence.loaders import read_snapshot
+
+    first, _ = load_snapshot(any_store, write_snapshot(tmp_path / "a", follows="src,dst\na,b\n"),
+                             progress=False)
+    other = read_snapshot(write_snapshot(tmp_path / "b", follows="src,dst\nb,c\n"))
+    other.fingerprint = first.fingerprint  # as a store loaded before the ledger may see it
+    summary = any_store.write_snapshot(other)
+    assert summary.reports["follows"].new == 1 and summary.already_loaded_as is None

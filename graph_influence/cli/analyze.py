@@ -20,7 +20,7 @@ from graph_influence.cli.options import (
     with_parameters,
 )
 
-__all__ = ["analyze"]
+__all__ = ["analyze", "floor_line"]
 
 CALIBRATION_PANEL = "Calibration"
 
@@ -35,7 +35,8 @@ def _cli_parameters() -> list[inspect.Parameter]:
                                       "(comparable scores).", rich_help_panel=CALIBRATION_PANEL)]),
         inspect.Parameter("save_calibration", kw, default=None, annotation=Annotated[
             Path | None, typer.Option("--save-calibration", help="Save this run's calibration "
-                                      "to a file.", rich_help_panel=CALIBRATION_PANEL)]),
+                                      "to a file (- : print it instead of the leaderboard).",
+                                      rich_help_panel=CALIBRATION_PANEL)]),
         inspect.Parameter("limit", kw, default=10, annotation=Annotated[
             int, limit_option("users in the leaderboard it prints")]),
         inspect.Parameter("limit_alias", kw, default=None,
@@ -56,12 +57,16 @@ def analyze(**options) -> None:
     from graph_influence.stores import open_store
 
     cal = Calibration.load(options["calibration"]) if options["calibration"] else None
+    save_to = options["save_calibration"]
+    to_stdout = save_to is not None and str(save_to) == "-"
+    if save_to and not to_stdout:  # a path that cannot be written fails now, not at the end
+        Calibration.check_can_save(save_to)
     limit = options["limit_alias"] or options["limit"]
     with open_store(options["store"]) as st:
         result = run_analysis(st, params, calibration=cal)
         board = st.top_rows(limit, run_id=result.run_id)
-    if options["save_calibration"]:
-        result.calibration.save(options["save_calibration"])
+    if save_to and not to_stdout:
+        result.calibration.save(save_to)
     for warning in result.warnings:
         echo_err(f"warning: {warning}")
     run = result.run
@@ -71,13 +76,44 @@ def analyze(**options) -> None:
         f"(L1 change {run.error:.2e})"
     )
     extras = run.extras
+    if extras.get("score_floor"):
+        method = run.calibration.get("method", "klout")
+        echo_err("  " + floor_line(extras["score_floor"], run.n_users, run.as_of, method))
     if extras.get("n_topics"):
         echo_err(f"  {extras['n_topics']} topics (slowest converged in "
                  f"{extras['topic_iterations_max']} iterations)")
     if extras.get("modularity") is not None:
         echo_err(f"  {extras['n_communities']:,} communities, modularity "
                  f"{extras['modularity']:.4f}")
+    if to_stdout:  # standard output holds one document: the calibration
+        import sys
+
+        sys.stdout.write(result.calibration.to_json() + "\n")
+        return
     write_top(board, options["format"].value)
+
+
+def floor_line(floor: dict, n_users: int, as_of, method: str = "klout") -> str:
+    """How many users received no attention and what they score, in one line.
+
+    >>> print(floor_line({"users": 41012, "share": 0.1346, "score": 10.0, "fixed": True},
+    ...                  304691, "2012-07-04 00:00:00"))
+    41,012 of 304,691 users (13.5 %) received no attention as of 2012-07-04 00:00:00:
+    score 10 (the floor)
+    """
+    when = f" as of {as_of}" if as_of is not None else ""
+    users = floor["users"]
+    if not users:
+        return f"all {n_users:,} users received attention{when}"
+    score = f"{floor['score']:.1f}".removesuffix(".0")
+    if floor.get("fixed"):
+        why = "the floor"
+    elif method == "klout":
+        why = "no floor: the reused calibration predates it"
+    else:
+        why = f"the {method} scale has no floor"
+    return (f"{users:,} of {n_users:,} users ({100 * floor['share']:.1f} %) received no "
+            f"attention{when}: score {score} ({why})")
 
 
 app.command(name="analyze", rich_help_panel=None)(

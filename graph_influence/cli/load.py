@@ -202,8 +202,11 @@ def _renamed(exc: GraphInfluenceError, old: str, new: str) -> GraphInfluenceErro
 
 
 def print_load(summary, rejects_path, url: str, fmt: str) -> None:
-    """The load report: one line per table (``read = loaded + rejected; new``), or JSON."""
-    from graph_influence.formatting import write_json
+    """The load report: one line per table (``read = loaded + rejected; new``), or JSON.
+
+    User text (the source path, column names, the store URL) is shown through
+    :func:`~graph_influence.formatting.display`: verbatim, control characters escaped."""
+    from graph_influence.formatting import display, write_json
 
     if fmt == "json":
         write_json({
@@ -215,7 +218,8 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
         })
         return
     out = sys.stdout
-    out.write(f"load {summary.load_id} into {url} ({summary.format}: {summary.source})\n")
+    out.write(f"load {summary.load_id} into {display(url)} ({display(summary.format)}: "
+              f"{display(summary.source)})\n")
     for name, r in summary.reports.items():
         if not r.read and not r.files:
             continue
@@ -229,7 +233,7 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
                     else "merged into one")
             extras.append(f"duplicates {r.duplicates:,} ({what})")
         if r.ignored_columns:
-            extras.append(f"ignored columns: {', '.join(r.ignored_columns)}")
+            extras.append(f"ignored columns: {', '.join(map(display, r.ignored_columns))}")
         if r.unresolved:
             extras.append(f"unresolved references {r.unresolved:,} (their posts or users are "
                           "not in the input)")
@@ -240,4 +244,4 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
         out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "
                   "nothing was duplicated\n")
     if rejects_path:
-        out.write(f"  rejected rows and reasons: {rejects_path}\n")
+        out.write(f"  rejected rows and reasons: {display(rejects_path)}\n")

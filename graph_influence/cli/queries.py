@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from graph_influence.cli.app import app, echo_err, handle_errors
+from graph_influence.cli.notices import stale_run_notice
 from graph_influence.cli.options import (
     ExportFormat,
     FormatOption,
@@ -77,6 +78,7 @@ def top(
     from graph_influence.formatting import write_rows
 
     limit = limit_alias or limit
+    stale_run_notice(store, run)
     if topic is None:
         with _open(store) as st:
             rows = st.top_rows(limit, run_id=run)
@@ -105,6 +107,7 @@ def topics(
     from graph_influence.formatting import write_rows
 
     with _open(store) as st:
+        stale_run_notice(st, run)
         rows = st.topics_rows(run_id=run)
     if not rows.rows and format.value == "table":
         echo_err("this analysis has no topics — the snapshot needs topics or hashtags "
@@ -130,6 +133,7 @@ def communities(
     from graph_influence.formatting import to_jsonable, write_rows
 
     with _open(store) as st:
+        stale_run_notice(st, run)
         modularity, rows = st.communities_rows(run_id=run, limit=limit)
     records = rows.rows
     if format.value == "json":
@@ -163,15 +167,18 @@ def info(
     if format.value == "json":
         write_json({**data, **data["counts"]})
         return
+    from graph_influence.formatting import display as d
+
     out = sys.stdout
-    out.write(f"store        {data['store']}\n")
+    out.write(f"store        {d(data['store'])}\n")
     for name, count in data["counts"].items():
         out.write(f"{name:<13}{count:,}\n")
     lo, hi = data["time_range"]
     out.write(f"time range   {lo} .. {hi}\n")
     out.write(f"loads        {len(data['loads'])}\n")
     for ld in data["loads"]:
-        out.write(f"  {ld['load_id']}  {ld['status']:<9} {ld['format']:<9} {ld['source']}\n")
+        out.write(f"  {ld['load_id']}  {ld['status']:<9} {d(ld['format']):<9} "
+                  f"{d(ld['source'])}\n")
     last = data["last_run"]
     if last is None:
         out.write("last run     none — run: graph-influence analyze\n")
@@ -181,13 +188,13 @@ def info(
                   f"converged={last.converged} in {last.iterations} iterations "
                   f"(L1 change {last.error:.2e})\n")
         params = ", ".join(f"{k}={v}" for k, v in sorted(last.params.items()))
-        out.write(f"parameters   {params}\n")
+        out.write(f"parameters   {d(params)}\n")
 
 
 @app.command()
 @handle_errors
 def export(
-    out: Annotated[Path, typer.Argument(help="File to write.")],
+    out: Annotated[Path, typer.Argument(help="File to write (- for standard output).")],
     store: StoreOption = None,
     format: Annotated[
         ExportFormat | None, typer.Option("--format", "-f", help="File format (default: from "
@@ -203,16 +210,23 @@ def export(
 
     Example: graph-influence export scores.parquet
 
-    Also: graph-influence export influence.gexf (open it in Gephi)
+    Also: graph-influence export influence.gexf (open it in Gephi); graph-influence export -
+    --format parquet > scores.parquet
     """
     from graph_influence.exporting import GRAPH_EXPORT_FORMATS, export_graph, export_scores
+    from graph_influence.formatting import is_stdout, output_path
 
-    fmt = (format.value if format else None) or out.suffix.lstrip(".").lower()
-    with _open(store) as st:
+    to_stdout = is_stdout(out)
+    fmt = (format.value if format else None) or ("csv" if to_stdout else
+                                                  out.suffix.lstrip(".").lower())
+    where = "standard output" if to_stdout else str(out)
+    with _open(store) as st, output_path(out, suffix=f".{fmt}") as path:
+        stale_run_notice(st, run)
         if fmt in GRAPH_EXPORT_FORMATS:
-            n, m = export_graph(st, out, format=fmt, run_id=run)
-            echo_err(f"wrote {n:,} users and {m:,} edges to {out}")
-            return
-        n = export_scores(st, out, format=format.value if format else None, run_id=run)
-    echo_err(f"wrote {n:,} users to {out}")
-
+            n, m = export_graph(st, path, format=fmt, run_id=run)
+            done = f"wrote {n:,} users and {m:,} edges to {where}"
+        else:
+            n = export_scores(st, path, format=fmt if to_stdout else
+                              (format.value if format else None), run_id=run)
+            done = f"wrote {n:,} users to {where}"
+    echo_err(done)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "STAGE",
+    "DropSummary",
     "LoadSummary",
     "Rows",
     "RunRecord",
@@ -68,6 +69,32 @@ class LoadSummary:
     already_loaded_as: str | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class DropSummary:
+    """What :meth:`Store.drop_load` did.
+
+    Attributes
+    ----------
+    load_id, source, format : str
+        The dropped load, as its ledger entry named it.
+    removed : dict of str to int
+        Per data table (``users, follows, interactions, posts``): rows deleted (the load held
+        them and no other load contains them).
+    kept : dict of str to int
+        Per data table: rows the load held that another load also contains; they stay, and
+        the earliest such load holds them from now on.
+    runs_deleted : list of int
+        The runs computed on data that included the load (deleted with it).
+    """
+
+    load_id: str
+    source: str
+    format: str
+    removed: dict[str, int]
+    kept: dict[str, int]
+    runs_deleted: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -166,7 +193,8 @@ class StoreCapabilities:
         A load lands whole or not at all (one transaction). When False a load interrupted
         midway leaves a ``running`` entry in :meth:`Store.loads` and its rows in place until
         :meth:`Store.recover_interrupted_loads` rolls it back (every load and analysis does
-        that first).
+        that first); likewise an interrupted :meth:`Store.drop_load` leaves a ``dropping``
+        entry that the next load or analysis finishes.
     """
 
     results_of_every_run: bool = True
@@ -194,6 +222,20 @@ def check_topic(topic: str, known: list[str]) -> None:
         f"no topic {topic!r} in the latest analysis — closest known topics: {', '.join(close)} "
         "(see graph-influence topics)"
     )
+
+
+def runs_use_load_message(load_id: str, runs: list[int]) -> str:
+    """Why :meth:`Store.drop_load` refuses: the runs computed on the load."""
+    which = ", ".join(str(r) for r in runs)
+    return (f"run{'s' if len(runs) > 1 else ''} {which} used load {load_id} — drop the load "
+            f"with {'them' if len(runs) > 1 else 'it'} (graph-influence drop-load {load_id} "
+            "--delete-runs), or delete the runs first (graph-influence delete-run ID)")
+
+
+def _finished_by(load: dict, when: datetime | None) -> bool:
+    """Whether a ledger entry's load had completed at ``when`` (a run's ``created_at``)."""
+    done = load.get("finished_at")
+    return done is not None and when is not None and done <= when
 
 
 def _extras_table(members: pd.DataFrame, long: pd.DataFrame, names: list[str]) -> pa.Table:
@@ -285,7 +327,16 @@ class Store(ABC):
         -------
         LoadSummary
             The load id and, per table, rows read/loaded/rejected/new, self-loops and
-            duplicates; ``already_loaded_as`` when the same input was loaded before.
+            duplicates; ``already_loaded_as``: the earliest complete load with the same
+            fingerprint (the same files read with the same options), set only when this load
+            added no row.
+
+        Notes
+        -----
+        Every row carries the ``load_id`` of the load that holds it (the earliest load that
+        contains it); a load that contains rows already held by another records them as
+        *shared* (the load ledger), so that :meth:`drop_load` removes only the rows that no
+        other load contains.
         """
 
     def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
@@ -306,6 +357,93 @@ class Store(ABC):
             Keys ``load_id, source, format, fingerprint, started_at, finished_at, status``
             (``"complete"`` or ``"running"``) and ``report`` (per table counts, a dict, or None).
         """
+
+    @abstractmethod
+    def loads_rows(self) -> Rows:
+        """The load ledger with what each load holds now (``graph-influence loads``).
+
+        Returns
+        -------
+        Rows
+            Columns ``load_id, started_at, status, format, source``, then ``users, follows,
+            interactions, posts`` (rows the load holds: it was the earliest load to contain
+            them) and ``shared`` (rows it contains that an earlier load holds); oldest first.
+            The four held counts of all loads add up to :meth:`counts`.
+        """
+
+    @abstractmethod
+    def drop_load(self, load_id: str, *, delete_runs: bool = False) -> DropSummary:
+        """Remove a load: its ledger entry and the rows that no other load contains.
+
+        A row the load holds that another load also contains is kept and passes to the
+        earliest such load. User attributes a later load changed are not rolled back.
+
+        Parameters
+        ----------
+        load_id : str
+            A load of :meth:`loads` (any status).
+        delete_runs : bool, optional
+            Also delete the runs computed on data that included the load
+            (:meth:`runs_using_load`). Without it such runs make this raise.
+
+        Returns
+        -------
+        DropSummary
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an unknown load, or when runs used the load and ``delete_runs`` is False.
+        """
+
+    @abstractmethod
+    def delete_run(self, run_id: int) -> None:
+        """Delete a run and every result stored with it.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an unknown run (as :meth:`resolve_run_id`).
+        """
+
+    def load(self, load_id: str) -> dict:
+        """The ledger entry of a load (as :meth:`loads`); a unique prefix of its id will do.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an unknown or ambiguous id ("see graph-influence loads").
+        """
+        loads = self.loads()
+        exact = [ld for ld in loads if ld["load_id"] == load_id]
+        found = exact or [ld for ld in loads if load_id and ld["load_id"].startswith(load_id)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise StoreNotReadyError(
+                f"{load_id!r} names {len(found)} loads in {self.url} — give more of the id "
+                "(see graph-influence loads)")
+        raise StoreNotReadyError(f"no load {load_id!r} in {self.url} — see graph-influence loads")
+
+    def loads_of_run(self, run_id: int | None = None) -> list[str]:
+        """Ids of the loads a run's data came from: those complete when it was written."""
+        run = self.run(run_id)
+        return [ld["load_id"] for ld in self.loads()
+                if ld["status"] == "complete" and _finished_by(ld, run.created_at)]
+
+    def runs_using_load(self, load_id: str) -> list[int]:
+        """Ids of the runs computed on data that included the load (written after it
+        completed), oldest first."""
+        entry = self.load(load_id)
+        if entry["status"] != "complete":
+            return []
+        return [r.run_id for r in self.runs() if _finished_by(entry, r.created_at)]
+
+    def loads_after_run(self, run_id: int | None = None) -> list[dict]:
+        """The complete loads finished after a run was written (its data lacks them)."""
+        run = self.run(run_id)
+        return [ld for ld in self.loads()
+                if ld["status"] == "complete" and not _finished_by(ld, run.created_at)]
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
@@ -334,7 +472,8 @@ class Store(ABC):
 
     # -- the graph -----------------------------------------------------------------------
     @abstractmethod
-    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
+    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None,
+                   load_ids: list[str] | None = None) -> GraphView:
         """Integer-indexed arrays of the graph, interactions aggregated with time decay.
 
         Parameters
@@ -344,6 +483,9 @@ class Store(ABC):
         half_life_seconds : float or None
             Decay half-life (None: no decay). The factor is
             :func:`~graph_influence.stores.common.decay_weight`.
+        load_ids : list of str, optional
+            Only the rows these loads hold (users, follows, events): the graph as it was
+            before later loads (:meth:`loads_of_run`). Default: every row.
 
         Returns
         -------
@@ -358,8 +500,10 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def topic_rows(self) -> dict[str, pa.Table]:
+    def topic_rows(self, *, load_ids: list[str] | None = None) -> dict[str, pa.Table]:
         """Rows carrying topic signals, keyed by uid (see ``graph_influence.topic_signals``).
+
+        ``load_ids``: only the rows these loads hold, as in :meth:`graph_view`.
 
         Returns
         -------
@@ -446,13 +590,18 @@ class Store(ABC):
         """
         ids = self.run_ids()
         rid = self._resolve_in(ids, run_id)
-        return self.capabilities.results_of_every_run or rid == ids[-1]
+        return self.capabilities.results_of_every_run or rid == self._run_with_results(ids)
+
+    def _run_with_results(self, ids: list[int]) -> int | None:
+        """Without ``results_of_every_run``: the run whose per-run results are kept (the
+        latest; a backend where deleting the latest run leaves none kept overrides this)."""
+        return ids[-1] if ids else None
 
     def _results_run_id(self, run_id: int | None, what: str) -> int:
         """Resolve ``run_id`` for a query of per-run results (``what``: for the message)."""
         ids = self.run_ids()
         rid = self._resolve_in(ids, run_id)
-        if not self.capabilities.results_of_every_run and rid != ids[-1]:
+        if not self.capabilities.results_of_every_run and rid != self._run_with_results(ids):
             raise StoreNotReadyError(
                 f"the {self.backend} store keeps {what} of the latest run only (run {ids[-1]}); "
                 f"use an embedded store (PATH.duckdb) for older runs' {what}")

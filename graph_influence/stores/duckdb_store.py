@@ -7,6 +7,8 @@ Tables (every data row carries the ``load_id`` that first brought it)::
     interactions(src, dst, type, ts, post_id, topics, weight, seq, load_id)  -- one row per event
     posts(id, author, ts, text, topics, load_id)
     loads(load_id, source, format, fingerprint, started_at, finished_at, status, report)
+    user_claims(uid, load_id), follow_claims(src, dst, load_id), post_claims(id, load_id),
+    interaction_claims(src, dst, type, ts, post_id, seq, load_id)   -- the shared-row ledger
     runs(run_id, created_at, params, as_of, n_users, n_edges, n_events, iterations, error,
          converged, calibration, timings, extras)
     scores(run_id, uid, influence, score, rank)
@@ -22,6 +24,13 @@ A load is one transaction: it either lands whole or not at all. Rows are merged 
 (users by id, follows by pair, posts by id, events by (src, dst, type, ts, post_id, seq) where
 ``seq`` numbers exact repeats of an event within one load), so loading the same snapshot again
 adds nothing.
+
+The load ledger: the ``load_id`` of a row is the load that holds it, the earliest load that
+contains it. A later load that contains a row already held records it in the table's
+``*_claims`` table (only when the table was not empty before the load, so a first load writes
+no claims). :meth:`DuckDBStore.drop_load` deletes, in one transaction, the rows the load holds
+that no claim names, hands the claimed ones to the earliest claiming load, and forgets the
+load's claims; the runs computed on it go too when asked.
 """
 
 from __future__ import annotations
@@ -39,7 +48,16 @@ import duckdb
 from graph_influence.errors import StoreError, StoreNotReadyError
 from graph_influence.schema import TABLE_ORDER
 
-from .base import STAGE, LoadSummary, Rows, RunRecord, Store, StoreCapabilities
+from .base import (
+    STAGE,
+    DropSummary,
+    LoadSummary,
+    Rows,
+    RunRecord,
+    Store,
+    StoreCapabilities,
+    runs_use_load_message,
+)
 from .common import DECAY_SQL, new_load_id
 from .common import now_utc as _now
 
@@ -96,7 +114,30 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS scores (
         run_id INTEGER NOT NULL, uid INTEGER NOT NULL, influence DOUBLE NOT NULL,
         score DOUBLE NOT NULL, rank BIGINT NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS user_claims (uid INTEGER NOT NULL, load_id VARCHAR NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS follow_claims (
+        src INTEGER NOT NULL, dst INTEGER NOT NULL, load_id VARCHAR NOT NULL)""",
+    "CREATE TABLE IF NOT EXISTS post_claims (id VARCHAR NOT NULL, load_id VARCHAR NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS interaction_claims (
+        src INTEGER NOT NULL, dst INTEGER NOT NULL, type VARCHAR NOT NULL, ts TIMESTAMP,
+        post_id VARCHAR, seq INTEGER NOT NULL, load_id VARCHAR NOT NULL)""",
 ]
+
+#: Per data table: its claims table and the row key (fixed names, never user input).
+_CLAIMS = {
+    "interactions": ("interaction_claims", ("src", "dst", "type", "ts", "post_id", "seq")),
+    "follows": ("follow_claims", ("src", "dst")),
+    "posts": ("post_claims", ("id",)),
+    "users": ("user_claims", ("uid",)),
+}
+#: The tables holding a run's results (fixed names).
+_RUN_TABLES = ("scores", "topics", "topic_scores", "affinities", "communities", "memberships",
+               "runs")
+#: Every id a staged snapshot mentions.
+_SEEN_IDS = """(
+    SELECT id FROM s_users UNION SELECT src FROM s_follows
+    UNION SELECT dst FROM s_follows UNION SELECT src FROM s_interactions
+    UNION SELECT dst FROM s_interactions UNION SELECT author FROM s_posts)"""
 
 
 def _load_memory_limit(rows: int) -> str:
@@ -246,7 +287,11 @@ class DuckDBStore(Store):
                                 ("posts", self._merge_posts),
                                 ("interactions", self._merge_interactions)):
                 stage(f"store: {name}")
+                if hasattr(stage, "count"):  # a progress display: say how many rows
+                    stage.count(snapshot.tables[name].num_rows, unit="rows")
                 merge(load_id, reports)
+            if previous and any(r.new for r in reports.values()):
+                previous = None  # same fingerprint, yet rows were added: not "loaded before"
             report_json = json.dumps({k: vars(v) for k, v in reports.items()})
             con.execute(
                 "UPDATE loads SET finished_at = ?, status = 'complete', report = ? "
@@ -298,18 +343,19 @@ class DuckDBStore(Store):
             INSERT INTO users (uid, id, name, created_at, topics, attributes, load_id)
             SELECT ?::INTEGER + row_number() OVER (ORDER BY seen.id) - 1, seen.id,
                    s.name, s.created_at, s.topics, s.attributes, ?
-            FROM (
-                SELECT id FROM s_users UNION SELECT src FROM s_follows
-                UNION SELECT dst FROM s_follows UNION SELECT src FROM s_interactions
-                UNION SELECT dst FROM s_interactions UNION SELECT author FROM s_posts
-            ) AS seen
+            FROM {_SEEN_IDS} AS seen
             LEFT JOIN {latest} AS s ON s.id = seen.id
             {anti}
             """,
             [self._next_uid(), load_id],
         )
         users.new = self._count("SELECT count(*) FROM users") - before
-        if before:  # users that were already there take the new values
+        if before:  # users that were already there: shared with their load; take new values
+            con.execute(
+                f"INSERT INTO user_claims SELECT u.uid, $load FROM {_SEEN_IDS} AS seen "
+                "JOIN users u ON u.id = seen.id WHERE u.load_id <> $load",
+                {"load": load_id},
+            )
             con.execute(
                 f"""
                 UPDATE users SET
@@ -349,6 +395,12 @@ class DuckDBStore(Store):
             [load_id],
         )
         r.new = self._count("SELECT count(*) FROM follows") - before
+        if before:
+            con.execute(
+                "INSERT INTO follow_claims SELECT s.src, s.dst, $load FROM staged_follows s "
+                "JOIN follows f ON f.src = s.src AND f.dst = s.dst WHERE f.load_id <> $load",
+                {"load": load_id},
+            )
 
     def _merge_interactions(self, load_id: str, reports: dict) -> None:
         con = self.con
@@ -377,24 +429,34 @@ class DuckDBStore(Store):
             seq, repeats = "coalesce(q.seq, 0)", "LEFT JOIN repeat_seq q ON q._row = s._row"
         r.self_loops = self._count("SELECT count(*) FROM s_interactions WHERE src = dst")
         before = self._count("SELECT count(*) FROM interactions")
-        anti = "" if before == 0 else """
-            WHERE NOT EXISTS (
-                SELECT 1 FROM interactions i
-                WHERE i.src = e.src AND i.dst = e.dst AND i.type = e.type AND i.seq = e.seq
-                  AND i.ts IS NOT DISTINCT FROM e.ts AND i.post_id IS NOT DISTINCT FROM e.post_id
-            )"""
-        con.execute(
-            f"""
-            INSERT INTO interactions
-            SELECT e.src, e.dst, e.type, e.ts, e.post_id, e.topics, e.weight, e.seq, ?
-            FROM (
+        events = f"""(
                 SELECT a.uid AS src, b.uid AS dst, s.type, s.ts, s.post_id, s.topics, s.weight,
                        {seq}::INTEGER AS seq
                 FROM s_interactions s JOIN users a ON a.id = s.src JOIN users b ON b.id = s.dst
                 {repeats}
-            ) AS e
-            {anti}
-            """,
+            )"""
+        if before == 0:  # a first load: every event is new, none is shared (streamed)
+            con.execute(
+                "INSERT INTO interactions SELECT e.src, e.dst, e.type, e.ts, e.post_id, "
+                f"e.topics, e.weight, e.seq, ? FROM {events} AS e",
+                [load_id],
+            )
+            r.new = self._count("SELECT count(*) FROM interactions")
+            return
+        # the events already stored are shared with their load (claims first: then every
+        # match is an earlier load's row), the others are inserted; the staged rows are read
+        # twice rather than kept
+        match = """i.src = e.src AND i.dst = e.dst AND i.type = e.type AND i.seq = e.seq
+                  AND i.ts IS NOT DISTINCT FROM e.ts AND i.post_id IS NOT DISTINCT FROM e.post_id"""
+        con.execute(
+            "INSERT INTO interaction_claims SELECT e.src, e.dst, e.type, e.ts, e.post_id, "
+            f"e.seq, ? FROM {events} AS e JOIN interactions i ON {match}",
+            [load_id],
+        )
+        con.execute(
+            "INSERT INTO interactions SELECT e.src, e.dst, e.type, e.ts, e.post_id, e.topics, "
+            f"e.weight, e.seq, ? FROM {events} AS e "
+            f"WHERE NOT EXISTS (SELECT 1 FROM interactions i WHERE {match})",
             [load_id],
         )
         r.new = self._count("SELECT count(*) FROM interactions") - before
@@ -408,6 +470,12 @@ class DuckDBStore(Store):
             "(SELECT * FROM s_posts QUALIFY row_number() OVER (PARTITION BY id ORDER BY _row) = 1)"
         )
         anti = "" if before == 0 else "WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = s.id)"
+        if before:
+            con.execute(
+                "INSERT INTO post_claims SELECT DISTINCT s.id, $load FROM s_posts s "
+                "JOIN posts p ON p.id = s.id",
+                {"load": load_id},
+            )
         con.execute(
             f"INSERT INTO posts SELECT s.id, a.uid, s.ts, s.text, s.topics, ? "
             f"FROM {first} s JOIN users a ON a.id = s.author {anti}",
@@ -428,43 +496,50 @@ class DuckDBStore(Store):
         ).fetchall()[0]
 
     def graph_view(
-        self, *, as_of: datetime | None, half_life_seconds: float | None
+        self, *, as_of: datetime | None, half_life_seconds: float | None,
+        load_ids: list[str] | None = None,
     ) -> GraphView:
         """Integer-indexed arrays of the graph, interactions aggregated with time decay.
 
-        One aggregation query: ``sum(weight * decay)`` per (src, dst, type), the decay factor
+        One aggregation query: ``fsum(weight * decay)`` per (src, dst, type) (compensated
+        summation: a plain parallel ``sum`` of doubles depends on how threads split the rows,
+        so two runs on the same snapshot could differ in the last bits), the decay factor
         being :data:`~graph_influence.stores.common.DECAY_SQL`. See :meth:`Store.graph_view`.
         """
         from graph_influence.graph_view import canonical_view
 
         con = self.con
-        n = self._count("SELECT count(*) FROM users")
+        # a fixed fragment; the load ids travel as a parameter
+        of_loads = "" if load_ids is None else " AND list_contains($loads::VARCHAR[], load_id)"
+        loads = {} if load_ids is None else {"loads": list(load_ids)}
+        n = self._count(f"SELECT count(*) FROM users WHERE true{of_loads}", loads)
         if n == 0:
             raise StoreNotReadyError(
                 f"the store {self.url} is empty — load a snapshot first: "
                 "graph-influence load SNAPSHOT"
             )
-        users = con.sql("SELECT uid, id FROM users").to_arrow_table()
+        users = con.sql(f"SELECT uid, id FROM users WHERE true{of_loads}",
+                        params=loads or None).to_arrow_table()
         follows = con.execute(
-            "SELECT src, dst FROM follows WHERE src <> dst AND (ts IS NULL OR ts <= ?::TIMESTAMP "
-            "OR ?::TIMESTAMP IS NULL)",
-            [as_of, as_of],
+            "SELECT src, dst FROM follows WHERE src <> dst AND (ts IS NULL "
+            f"OR ts <= $as_of::TIMESTAMP OR $as_of::TIMESTAMP IS NULL){of_loads}",
+            {"as_of": as_of, **loads},
         ).fetchnumpy()
         type_names = [r[0] for r in con.execute(
-            "SELECT DISTINCT type FROM interactions ORDER BY type"
+            f"SELECT DISTINCT type FROM interactions WHERE true{of_loads} ORDER BY type", loads
         ).fetchall()]
         hl = half_life_seconds
         agg = con.execute(
             f"""
             SELECT src, dst, (list_position($types::VARCHAR[], type) - 1)::INTEGER AS type_code,
                    count(*) AS n,
-                   sum(weight * {DECAY_SQL}) AS decayed
+                   fsum(weight * {DECAY_SQL}) AS decayed
             FROM interactions
             WHERE src <> dst AND (ts IS NULL OR $as_of::TIMESTAMP IS NULL
-                                  OR ts <= $as_of::TIMESTAMP)
+                                  OR ts <= $as_of::TIMESTAMP){of_loads}
             GROUP BY src, dst, type
             """,
-            {"types": type_names, "half_life": hl, "as_of": as_of},
+            {"types": type_names, "half_life": hl, "as_of": as_of, **loads},
         ).fetchnumpy()
         return canonical_view(
             uids=users["uid"].to_numpy(),
@@ -481,22 +556,30 @@ class DuckDBStore(Store):
             half_life_seconds=hl,
         )
 
-    def topic_rows(self) -> dict[str, pa.Table]:
+    def topic_rows(self, *, load_ids: list[str] | None = None) -> dict[str, pa.Table]:
         """Rows carrying topic signals, keyed by uid (see :meth:`Store.topic_rows`)."""
         con = self.con
+        loads = None if load_ids is None else {"loads": list(load_ids)}
+
+        def of(alias: str) -> str:  # a fixed fragment; the ids travel as a parameter
+            return "" if loads is None else f" AND list_contains($loads, {alias}load_id)"
+
         return {
             "users": con.sql(
-                "SELECT uid, topics FROM users WHERE topics IS NOT NULL").to_arrow_table(),
+                f"SELECT uid, topics FROM users WHERE topics IS NOT NULL{of('')}",
+                params=loads).to_arrow_table(),
             "posts": con.sql(
                 "SELECT author, ts, text, topics FROM posts "
-                "WHERE text IS NOT NULL OR topics IS NOT NULL").to_arrow_table(),
+                f"WHERE (text IS NOT NULL OR topics IS NOT NULL){of('')}",
+                params=loads).to_arrow_table(),
             "interactions": con.sql(
-                """
+                f"""
                 SELECT i.src, i.dst, i.type, i.ts, i.weight, i.topics,
                        p.topics AS post_topics, p.text AS post_text
-                FROM interactions i LEFT JOIN posts p ON p.id = i.post_id
-                WHERE i.topics IS NOT NULL OR p.topics IS NOT NULL OR p.text IS NOT NULL
-                """).to_arrow_table(),
+                FROM interactions i LEFT JOIN posts p ON p.id = i.post_id{of('p.')}
+                WHERE (i.topics IS NOT NULL OR p.topics IS NOT NULL OR p.text IS NOT NULL)
+                      {of('i.')}
+                """, params=loads).to_arrow_table(),
         }
 
     # -- results -------------------------------------------------------------------------
@@ -525,7 +608,11 @@ class DuckDBStore(Store):
         con.register("s_results", results)
         try:
             con.execute("BEGIN TRANSACTION")
-            run_id = self._count("SELECT coalesce(max(run_id), 0) + 1 FROM runs")
+            # ids are not reused: meta keeps the last one, also once that run is deleted
+            run_id = self._count(
+                "SELECT greatest((SELECT coalesce(max(run_id), 0) FROM runs), (SELECT "
+                "coalesce(max(value::INTEGER), 0) FROM meta WHERE key = 'last_run_id')) + 1")
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('last_run_id', ?)", [str(run_id)])
             created = _now()
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -763,3 +850,121 @@ class DuckDBStore(Store):
             d["report"] = json.loads(d["report"]) if d["report"] else None
             out.append(d)
         return out
+
+    # -- managing loads and runs -----------------------------------------------------------
+    def _has_claims(self) -> bool:
+        """Whether the shared-row ledger exists (a store created before it, opened read-only,
+        lacks it)."""
+        return self._count("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                           "'user_claims' AND NOT temporary") > 0
+
+    def loads_rows(self) -> Rows:
+        """The load ledger with the rows each load holds (see :meth:`Store.loads_rows`)."""
+        held = " ".join(
+            f"LEFT JOIN (SELECT load_id, count(*) AS n FROM {t} GROUP BY load_id) AS h_{t} "
+            f"USING (load_id)" for t in TABLE_ORDER)  # names from the fixed TABLE_ORDER
+        claims = " UNION ALL ".join(f"SELECT load_id FROM {c}" for c, _ in _CLAIMS.values())
+        if not self._has_claims():
+            claims = "SELECT NULL::VARCHAR AS load_id WHERE false"
+        return self._rows(
+            f"""
+            SELECT l.load_id, l.started_at, l.status, l.format, l.source,
+                   {", ".join(f"coalesce(h_{t}.n, 0) AS {t}" for t in TABLE_ORDER)},
+                   coalesce(c.n, 0) AS shared
+            FROM loads l {held}
+            LEFT JOIN (SELECT load_id, count(*) AS n FROM ({claims}) GROUP BY load_id) AS c
+                USING (load_id)
+            ORDER BY l.started_at, l.load_id
+            """
+        )
+
+    def drop_load(self, load_id: str, *, delete_runs: bool = False) -> DropSummary:
+        """Remove a load in one transaction (see :meth:`Store.drop_load`)."""
+        entry = self.load(load_id)
+        load_id = entry["load_id"]
+        runs = self.runs_using_load(load_id)
+        if runs and not delete_runs:
+            raise StoreNotReadyError(runs_use_load_message(load_id, runs))
+        con = self.con
+        removed, kept = {}, {}
+        try:
+            con.execute("BEGIN TRANSACTION")
+            for rid in runs:
+                self._delete_run_rows(rid)
+            for table in ("interactions", "follows", "posts", "users"):
+                kept[table] = self._hand_over(table, load_id)
+                before = self._count(f"SELECT count(*) FROM {table}")
+                con.execute(f"DELETE FROM {table} WHERE load_id = ?", [load_id])
+                removed[table] = before - self._count(f"SELECT count(*) FROM {table}")
+                con.execute(f"DELETE FROM {_CLAIMS[table][0]} WHERE load_id = ?", [load_id])
+            con.execute("DELETE FROM loads WHERE load_id = ?", [load_id])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.execute("DROP TABLE IF EXISTS temp.heirs")
+        return DropSummary(load_id, entry["source"], entry["format"],
+                           {t: removed[t] for t in TABLE_ORDER}, {t: kept[t] for t in TABLE_ORDER},
+                           runs)
+
+    def _hand_over(self, table: str, load_id: str) -> int:
+        """Give the rows of ``table`` that ``load_id`` holds and another load also contains to
+        the earliest such load; return how many (inside :meth:`drop_load`'s transaction)."""
+        con = self.con
+        claims, key = _CLAIMS[table]  # fixed names, from this module
+        same = " AND ".join(f"t.{k} IS NOT DISTINCT FROM c.{k}" for k in key)
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE heirs AS
+            SELECT {", ".join(f"c.{k}" for k in key)}, arg_min(c.load_id, l.started_at) AS heir
+            FROM {table} t JOIN {claims} c ON {same} JOIN loads l ON l.load_id = c.load_id
+            WHERE t.load_id = $load AND c.load_id <> $load
+            GROUP BY {", ".join(f"c.{k}" for k in key)}
+            """,
+            {"load": load_id},
+        )
+        handed = self._count("SELECT count(*) FROM heirs")
+        if handed:
+            on = " AND ".join(f"{table}.{k} IS NOT DISTINCT FROM h.{k}" for k in key)
+            con.execute(f"UPDATE {table} SET load_id = h.heir FROM heirs h "
+                        f"WHERE {table}.load_id = $load AND {on}", {"load": load_id})
+            on = " AND ".join(f"{claims}.{k} IS NOT DISTINCT FROM h.{k}" for k in key)
+            con.execute(f"DELETE FROM {claims} USING heirs h "
+                        f"WHERE {claims}.load_id = h.heir AND {on}")
+        if table == "users":
+            # a user that rows of other loads still name stays (stores loaded before the
+            # shared-row ledger existed recorded no user claims), held by such a load
+            before = self._count("SELECT count(*) FROM users WHERE load_id = ?", [load_id])
+            con.execute(
+                """
+                UPDATE users SET load_id = r.load_id FROM (
+                    SELECT uid, min(load_id) AS load_id FROM (
+                        SELECT src AS uid, load_id FROM follows
+                        UNION ALL SELECT dst, load_id FROM follows
+                        UNION ALL SELECT src, load_id FROM interactions
+                        UNION ALL SELECT dst, load_id FROM interactions
+                        UNION ALL SELECT author, load_id FROM posts)
+                    GROUP BY uid) AS r
+                WHERE users.uid = r.uid AND users.load_id = $load
+                """,
+                {"load": load_id},
+            )
+            handed += before - self._count("SELECT count(*) FROM users WHERE load_id = ?",
+                                           [load_id])
+        return handed
+
+    def _delete_run_rows(self, run_id: int) -> None:
+        for table in _RUN_TABLES:  # fixed names, from this module
+            self.con.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+
+    def delete_run(self, run_id: int) -> None:
+        """Delete a run and its results in one transaction (see :meth:`Store.delete_run`)."""
+        rid = self.resolve_run_id(int(run_id))
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self._delete_run_rows(rid)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise

@@ -2,16 +2,17 @@
 
 Model::
 
-    (:User {id, uid, name, created_at, topics, attributes, load_id,
+    (:User {id, uid, name, created_at, topics, attributes, load_id, also,
             influence, score, rank, run_id})          -- the last four: the latest run
-    (:User)-[:FOLLOWS {ts, load_id}]->(:User)          -- one per pair
-    (:User)-[:INTERACTED {key, type, ts, post_id, topics, weight, seq, load_id}]->(:User)
+    (:User)-[:FOLLOWS {ts, load_id, also}]->(:User)    -- one per pair
+    (:User)-[:INTERACTED {key, type, ts, post_id, topics, weight, seq, load_id, also}]->(:User)
                                                        -- one per event; key = MD5 of the event
-    (:User)-[:POSTED]->(:Post {id, ts, text, topics, load_id})
+    (:User)-[:POSTED]->(:Post {id, ts, text, topics, load_id, also})
     (:Load {id, source, format, fingerprint, status, started_at, finished_at, report,
             ts_min, ts_max})                           -- the load ledger
-    (:Run {id, created_at, params, as_of, ...})-[:HAS_SCORES]->(:RunScores {chunk, uids,
-            influence, score, rank})                   -- every run's results, in chunks
+    (:Run {id, created_at, params, as_of, ..., results})-[:HAS_SCORES]->(:RunScores {chunk,
+            uids, influence, score, rank})             -- every run's results, in chunks
+    (:RunCounter {last})                               -- the last run id (never reused)
 
 Every query is a literal string with parameters: labels and relationship types are fixed in this
 module, user values only ever travel as parameters. Writes go in ``UNWIND`` batches of columnar
@@ -22,6 +23,14 @@ to ``'complete'`` after the last; every node and relationship a load creates car
 ``load_id``. A load interrupted by a crash is found at the next ``load`` or ``analyze`` and
 rolled back (everything it created is deleted), so counts are always exact; loading the same
 snapshot again then completes it.
+
+``load_id`` is the load that holds a row (the earliest load containing it); ``also`` lists the
+later loads that contained it too (the shared-row ledger). Dropping a load marks its ``:Load``
+``'dropping'`` first, then hands each row it holds that ``also`` names another load for to the
+earliest of those, removes it from every ``also``, deletes the rest of its rows and finally its
+``:Load``; a drop cut short is finished, like an interrupted load, by the next load or
+analysis. ``Run.results`` is true on the one run whose topic scores, affinities and memberships
+are kept (the latest; none once the latest run is deleted).
 """
 
 from __future__ import annotations
@@ -37,7 +46,16 @@ from typing import TYPE_CHECKING
 
 from graph_influence.errors import StoreError, StoreNotReadyError
 
-from .base import STAGE, LoadSummary, Rows, RunRecord, Store, StoreCapabilities
+from .base import (
+    STAGE,
+    DropSummary,
+    LoadSummary,
+    Rows,
+    RunRecord,
+    Store,
+    StoreCapabilities,
+    runs_use_load_message,
+)
 from .common import DECAY_CYPHER, new_load_id, now_utc
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -99,12 +117,26 @@ SET u.name = coalesce($name[i], u.name),
     u.topics = coalesce($topics[i], u.topics),
     u.attributes = coalesce($attributes[i], u.attributes)
 """
+#: ``also`` of an existing row ``{x}`` with this load added (once; never its own load).
+_ALSO = ("CASE WHEN {x}.load_id = $load_id OR $load_id IN coalesce({x}.also, []) THEN {x}.also "
+         "ELSE coalesce({x}.also, []) + $load_id END")
 Q_MERGE_FOLLOWS = f"""
 UNWIND range(0, size($src) - 1) AS i
 MATCH (a) WHERE elementId(a) = $src[i]
 MATCH (b) WHERE elementId(b) = $dst[i]
 MERGE (a)-[f:FOLLOWS]->(b)
 ON CREATE SET f.ts = {_TS.format(v="$ts[i]")}, f.load_id = $load_id
+ON MATCH SET f.also = {_ALSO.format(x="f")}
+"""
+Q_SHARE_USERS = f"""
+UNWIND $id AS x
+MATCH (u:User {{id: x}})
+SET u.also = {_ALSO.format(x="u")}
+"""
+Q_SHARE_EVENTS = f"""
+UNWIND $key AS k
+MATCH ()-[e:INTERACTED {{key: k}}]->()
+SET e.also = {_ALSO.format(x="e")}
 """
 Q_MERGE_EVENTS = f"""
 UNWIND range(0, size($key) - 1) AS i
@@ -134,6 +166,7 @@ MATCH (a) WHERE elementId(a) = $author[i]
 MERGE (p:Post {{id: $id[i]}})
 ON CREATE SET p.ts = {_TS.format(v="$ts[i]")}, p.text = $text[i], p.topics = $topics[i],
               p.load_id = $load_id
+ON MATCH SET p.also = {_ALSO.format(x="p")}
 MERGE (a)-[:POSTED]->(p)
 """
 Q_START_LOAD = """
@@ -159,6 +192,46 @@ Q_DELETE_USERS_OF_LOAD = """
 MATCH (u:User {load_id: $load_id}) WITH u LIMIT $limit DETACH DELETE u RETURN count(*) AS n
 """
 Q_DELETE_LOAD = "MATCH (l:Load {id: $load_id}) DELETE l"
+Q_MARK_DROPPING = "MATCH (l:Load {id: $load_id}) SET l.status = 'dropping'"
+#: Per data table, how to match the rows a load holds and every row (fixed patterns).
+_ROWS = {
+    "interactions": ("()-[x:INTERACTED {load_id: $load_id}]->()", "()-[x:INTERACTED]->()"),
+    "follows": ("()-[x:FOLLOWS {load_id: $load_id}]->()", "()-[x:FOLLOWS]->()"),
+    "posts": ("(x:Post {load_id: $load_id})", "(x:Post)"),
+    "users": ("(x:User {load_id: $load_id})", "(x:User)"),
+}
+# rows the dropped load holds that later loads contain: to the earliest complete one ($order)
+Q_HAND_OVER = {table: f"""
+MATCH {held}
+WITH x, [l IN $order WHERE l IN coalesce(x.also, [])]
+        + [l IN coalesce(x.also, []) WHERE l <> $load_id] AS heirs
+WHERE size(heirs) > 0
+WITH x, heirs LIMIT $limit
+SET x.load_id = heirs[0], x.also = [l IN x.also WHERE l <> heirs[0] AND l <> $load_id]
+RETURN count(*) AS n
+""" for table, (held, _) in _ROWS.items()}
+Q_FORGET_SHARES = {table: f"""
+MATCH {every} WHERE $load_id IN x.also
+WITH x LIMIT $limit
+SET x.also = [l IN x.also WHERE l <> $load_id]
+RETURN count(*) AS n
+""" for table, (_, every) in _ROWS.items()}
+# a user that other loads' rows still name stays (loads written before the shared-row ledger
+# recorded no shares), held by such a load
+Q_KEEP_NAMED_USERS = """
+MATCH (x:User {load_id: $load_id})
+WITH x, [l IN [(x)-[r:FOLLOWS|INTERACTED]-() | r.load_id] + [(x)-[:POSTED]->(p) | p.load_id]
+         WHERE l IS NOT NULL AND l <> $load_id] AS heirs
+WHERE size(heirs) > 0
+WITH x, heirs LIMIT $limit
+SET x.load_id = heirs[0]
+RETURN count(*) AS n
+"""
+Q_HELD = {table: f"MATCH {every} RETURN x.load_id AS id, count(*) AS n"
+          for table, (_, every) in _ROWS.items()}
+Q_SHARED = {table: f"MATCH {every} WHERE x.also IS NOT NULL UNWIND x.also AS l "
+                   "RETURN l AS id, count(*) AS n"
+            for table, (_, every) in _ROWS.items()}
 Q_PREVIOUS_LOAD = """
 MATCH (l:Load {fingerprint: $fingerprint, status: 'complete'})
 RETURN l.id AS id ORDER BY l.started_at LIMIT 1
@@ -174,17 +247,23 @@ MATCH (l:Load {status: 'complete'})
 RETURN min(l.ts_min) AS lo, max(l.ts_max) AS hi
 """
 Q_USERS = "MATCH (u:User) RETURN collect(u.uid) AS uid, collect(u.id) AS id"
+Q_VIEW_USERS = """
+MATCH (u:User) WHERE $loads IS NULL OR u.load_id IN $loads
+RETURN collect(u.uid) AS uid, collect(u.id) AS id
+"""
 Q_MAX_UID = "MATCH (u:User) RETURN max(u.uid) AS m"
 Q_FOLLOWS_VIEW = """
 MATCH (a:User) WHERE a.uid >= $lo AND a.uid < $hi
 MATCH (a)-[f:FOLLOWS]->(b:User)
 WHERE a <> b AND (f.ts IS NULL OR $as_of IS NULL OR f.ts <= $as_of)
+  AND ($loads IS NULL OR f.load_id IN $loads)
 RETURN collect(a.uid) AS src, collect(b.uid) AS dst
 """
 Q_EVENTS_VIEW = """
 MATCH (a:User) WHERE a.uid >= $lo AND a.uid < $hi
 MATCH (a)-[e:INTERACTED]->(b:User)
 WHERE a <> b AND (e.ts IS NULL OR $as_of IS NULL OR e.ts <= $as_of)
+  AND ($loads IS NULL OR e.load_id IN $loads)
 WITH a.uid AS s, b.uid AS d, e.type AS t, count(*) AS n,
      sum(e.weight * """ + DECAY_CYPHER + """) AS w
 RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n,
@@ -192,29 +271,60 @@ RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n
 """
 # collect() drops nulls, so rows are collected as lists (which keep them) and split here.
 Q_TOPIC_USERS = """
-MATCH (u:User) WHERE u.topics IS NOT NULL
+MATCH (u:User) WHERE u.topics IS NOT NULL AND ($loads IS NULL OR u.load_id IN $loads)
 RETURN collect([u.uid, u.topics]) AS rows
 """
 Q_TOPIC_POSTS = """
-MATCH (a:User)-[:POSTED]->(p:Post) WHERE p.text IS NOT NULL OR p.topics IS NOT NULL
+MATCH (a:User)-[:POSTED]->(p:Post)
+WHERE (p.text IS NOT NULL OR p.topics IS NOT NULL) AND ($loads IS NULL OR p.load_id IN $loads)
 RETURN collect([a.uid, p.ts, p.text, p.topics]) AS rows
 """
 Q_TOPIC_EVENTS = """
 MATCH (a:User)-[e:INTERACTED]->(b:User)
-WHERE e.topics IS NOT NULL OR e.post_id IS NOT NULL
-OPTIONAL MATCH (p:Post {id: e.post_id})
+WHERE (e.topics IS NOT NULL OR e.post_id IS NOT NULL)
+  AND ($loads IS NULL OR e.load_id IN $loads)
+OPTIONAL MATCH (p:Post {id: e.post_id}) WHERE $loads IS NULL OR p.load_id IN $loads
 WITH a, b, e, p WHERE e.topics IS NOT NULL OR p.topics IS NOT NULL OR p.text IS NOT NULL
 RETURN collect([a.uid, b.uid, e.type, e.ts, e.weight, e.topics, p.topics, p.text]) AS rows
 """
-Q_TYPES = "MATCH ()-[e:INTERACTED]->() RETURN collect(DISTINCT e.type) AS types"
-Q_NEXT_RUN = "OPTIONAL MATCH (r:Run) RETURN coalesce(max(r.id), 0) + 1 AS id"
+Q_TYPES = """
+MATCH ()-[e:INTERACTED]->() WHERE $loads IS NULL OR e.load_id IN $loads
+RETURN collect(DISTINCT e.type) AS types
+"""
+Q_NEXT_RUN = """
+OPTIONAL MATCH (r:Run) WITH coalesce(max(r.id), 0) AS top
+OPTIONAL MATCH (c:RunCounter) WITH top, coalesce(max(c.last), 0) AS last
+RETURN CASE WHEN top > last THEN top ELSE last END + 1 AS id
+"""
+Q_COUNT_RUN = "MERGE (c:RunCounter) SET c.last = $run_id"  # ids are not reused after a delete
 Q_CREATE_RUN = """
 CREATE (r:Run {id: $run_id, created_at: $created_at, params: $params, as_of: $as_of,
                n_users: $n_users, n_edges: $n_edges, n_events: $n_events,
                iterations: $iterations, error: $error, converged: $converged,
                calibration: $calibration, timings: $timings, extras: $extras,
-               complete: false})
+               complete: false, results: true})
 """
+Q_OTHER_RUNS_LOSE_RESULTS = """
+MATCH (r:Run) WHERE r.id <> $run_id AND coalesce(r.results, true) SET r.results = false
+"""
+Q_RESULTS_RUN = """
+MATCH (r:Run {complete: true}) WHERE coalesce(r.results, true) RETURN max(r.id) AS id
+"""
+Q_HIDE_RUN = "MATCH (r:Run {id: $run_id}) SET r.complete = false"
+Q_DELETE_RUN_PARTS = [  # a run's results, in batches; then the run itself
+    "MATCH (:Run {id: $run_id})-[:HAS_SCORES]->(c:RunScores) WITH c LIMIT $limit "
+    "DETACH DELETE c RETURN count(*) AS n",
+    "MATCH (c:Community {run_id: $run_id}) WITH c LIMIT $limit DETACH DELETE c "
+    "RETURN count(*) AS n",
+    "MATCH ()-[x:INFLUENTIAL_IN {run_id: $run_id}]->() WITH x LIMIT $limit DELETE x "
+    "RETURN count(*) AS n",
+    "MATCH ()-[x:INTERESTED_IN {run_id: $run_id}]->() WITH x LIMIT $limit DELETE x "
+    "RETURN count(*) AS n",
+    "MATCH (t:Topic {run_id: $run_id}) WITH t LIMIT $limit DETACH DELETE t RETURN count(*) AS n",
+    "MATCH (u:User) WHERE u.run_id = $run_id WITH u LIMIT $limit "
+    "REMOVE u.influence, u.score, u.rank, u.run_id, u.community RETURN count(*) AS n",
+]
+Q_DELETE_RUN = "MATCH (r:Run {id: $run_id}) DETACH DELETE r"
 Q_DROP_LATEST = {  # results of an earlier run that only the latest run keeps as relationships
     "influential": "MATCH ()-[r:INFLUENTIAL_IN]->() WITH r LIMIT $limit DELETE r "
                    "RETURN count(*) AS n",
@@ -477,20 +587,43 @@ class Neo4jStore(Store):
 
     # -- loading -------------------------------------------------------------------------
     def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
-        """Roll back every load that did not complete (crash, kill); return their ids."""
+        """Roll back every load that did not complete (crash, kill), and finish every drop
+        that did not (:meth:`drop_load`); return their ids."""
         rolled = []
         for row in self._read(Q_INTERRUPTED):
             load_id = row["id"]
             if stage:
                 stage(f"roll back interrupted load {load_id}")
-            for query in (Q_DELETE_EVENTS_OF_LOAD, Q_DELETE_FOLLOWS_OF_LOAD,
-                          Q_DELETE_POSTS_OF_LOAD, Q_DELETE_USERS_OF_LOAD):
-                while self._write(query, load_id=load_id, limit=self.batch_size)[
-                        "records"][0]["n"]:
-                    pass
-            self._write(Q_DELETE_LOAD, load_id=load_id)
+            self._purge_load(load_id)
             rolled.append(load_id)
         return rolled
+
+    def _batched(self, query: str, **params) -> int:
+        """Run a ``... LIMIT $limit ... RETURN count(*) AS n`` write until it finds nothing;
+        return the total."""
+        total = 0
+        while n := self._write(query, limit=self.batch_size, **params)["records"][0]["n"]:
+            total += n
+        return total
+
+    def _purge_load(self, load_id: str) -> tuple[dict[str, int], dict[str, int]]:
+        """Remove a load's rows but the ones later loads also contain (handed to the earliest
+        of those), its shares and its ledger entry; return (removed, kept) per table. Each
+        step is idempotent, so a purge cut short is finished by running it again."""
+        order = [ld["load_id"] for ld in self.loads()
+                 if ld["status"] == "complete" and ld["load_id"] != load_id]
+        kept = {t: self._batched(Q_HAND_OVER[t], load_id=load_id, order=order) for t in _ROWS}
+        for table in _ROWS:
+            self._batched(Q_FORGET_SHARES[table], load_id=load_id)
+        removed = {
+            "interactions": self._batched(Q_DELETE_EVENTS_OF_LOAD, load_id=load_id),
+            "follows": self._batched(Q_DELETE_FOLLOWS_OF_LOAD, load_id=load_id),
+            "posts": self._batched(Q_DELETE_POSTS_OF_LOAD, load_id=load_id),
+        }
+        kept["users"] += self._batched(Q_KEEP_NAMED_USERS, load_id=load_id)
+        removed["users"] = self._batched(Q_DELETE_USERS_OF_LOAD, load_id=load_id)
+        self._write(Q_DELETE_LOAD, load_id=load_id)
+        return removed, kept
 
     def write_snapshot(
         self, snapshot: Snapshot, *, stage: STAGE | None = None, consume: bool = False
@@ -539,6 +672,8 @@ class Neo4jStore(Store):
             columns={"id": None, "author": eid, "ts": _micros, "text": None, "topics": None})
         stage("store: complete load")
         lo, hi = staged.ts_range
+        if previous and any(r.new for r in reports.values()):
+            previous = []  # same fingerprint, yet rows were added: not "loaded before"
         self._write(Q_FINISH_LOAD, load_id=load_id,
                     report=json.dumps({k: vars(v) for k, v in reports.items()}),
                     ts_min=lo, ts_max=hi)
@@ -549,7 +684,8 @@ class Neo4jStore(Store):
         )
 
     def _merge_users(self, staged, load_id: str) -> tuple[int, pa.Table]:
-        """Create the new users; return how many, and every user's (id, element id)."""
+        """Create the new users and record the load on those already there (shared); return
+        how many were created, and every user's (id, element id)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -558,7 +694,11 @@ class Neo4jStore(Store):
         known = pa.array([r[0] for r in existing], pa.string())
         max_uid = max((r[1] for r in existing), default=-1)
         ids = staged.user_ids.column("id").combine_chunks()
-        new_ids = ids.filter(pc.invert(pc.is_in(ids, value_set=known)))
+        present = pc.is_in(ids, value_set=known)
+        new_ids = ids.filter(pc.invert(present))
+        shared = ids.filter(present).to_pylist()
+        for lo, hi in _batches(len(shared), self.batch_size):
+            self._write(Q_SHARE_USERS, id=shared[lo:hi], load_id=load_id)
         uids = np.arange(max_uid + 1, max_uid + 1 + len(new_ids), dtype=np.int64)
         created = 0
         id_list = new_ids.to_pylist()
@@ -616,7 +756,8 @@ class Neo4jStore(Store):
             batch = {k: v[lo:hi] for k, v in lists.items()}
             found = (self._read(Q_EXISTING_EVENT_KEYS, key=batch["key"])[0]["keys"]
                      if check_existing else [])
-            if found:  # some events are already stored: keep only the new ones
+            if found:  # some events are already stored: shared with their load; keep the rest
+                self._write(Q_SHARE_EVENTS, key=found, load_id=load_id)
                 seen = set(found)
                 keep = [i for i, k in enumerate(batch["key"]) if k not in seen]
                 batch = {k: [v[i] for i in keep] for k, v in batch.items()}
@@ -631,7 +772,8 @@ class Neo4jStore(Store):
         row = self._read(Q_TIME_RANGE)[0]
         return _naive_utc(row["lo"]), _naive_utc(row["hi"])
 
-    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None) -> GraphView:
+    def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None,
+                   load_ids: list[str] | None = None) -> GraphView:
         """The graph view, aggregated on the server in chunks of users (decay:
         :data:`~graph_influence.stores.common.DECAY_CYPHER`). See :meth:`Store.graph_view`."""
         import numpy as np
@@ -641,7 +783,8 @@ class Neo4jStore(Store):
         from graph_influence.graph_view import canonical_view
 
         self.recover_interrupted_loads()
-        users = self._read(Q_USERS)[0]
+        loads = None if load_ids is None else list(load_ids)
+        users = self._read(Q_VIEW_USERS, loads=loads)[0]
         if not users["uid"]:
             raise StoreNotReadyError(
                 f"the store {self.url} is empty — load a snapshot first: "
@@ -651,17 +794,17 @@ class Neo4jStore(Store):
         as_of_param = as_of.replace(tzinfo=UTC) if as_of is not None else None
         as_of_us = (int(round(as_of.replace(tzinfo=UTC).timestamp() * 1e6))
                     if as_of is not None else None)
-        type_names = sorted(self._read(Q_TYPES)[0]["types"])
+        type_names = sorted(self._read(Q_TYPES, loads=loads)[0]["types"])
         type_code = {t: i for i, t in enumerate(type_names)}
         parts = {k: [] for k in ("fs", "fd", "s", "d", "t", "n", "w")}
         top = int(uids.max()) + 1
         for lo in range(0, top, READ_CHUNK_USERS):
             hi = lo + READ_CHUNK_USERS
-            f = self._read(Q_FOLLOWS_VIEW, lo=lo, hi=hi, as_of=as_of_param)[0]
+            f = self._read(Q_FOLLOWS_VIEW, lo=lo, hi=hi, as_of=as_of_param, loads=loads)[0]
             parts["fs"].append(np.asarray(f["src"], np.int64))
             parts["fd"].append(np.asarray(f["dst"], np.int64))
             e = self._read(Q_EVENTS_VIEW, lo=lo, hi=hi, as_of=as_of_param, as_of_us=as_of_us,
-                           half_life=half_life_seconds)[0]
+                           half_life=half_life_seconds, loads=loads)[0]
             parts["s"].append(np.asarray(e["src"], np.int64))
             parts["d"].append(np.asarray(e["dst"], np.int64))
             codes = pd.Series(e["type"], dtype=object).map(type_code)
@@ -677,12 +820,14 @@ class Neo4jStore(Store):
             type_names=type_names, as_of=as_of, half_life_seconds=half_life_seconds,
         )
 
-    def topic_rows(self) -> dict[str, pa.Table]:
+    def topic_rows(self, *, load_ids: list[str] | None = None) -> dict[str, pa.Table]:
         """Rows carrying topic signals, keyed by uid (see :meth:`Store.topic_rows`)."""
         import pyarrow as pa
 
+        loads = None if load_ids is None else list(load_ids)
+
         def columns(query: str, names: list[str]) -> dict[str, list]:
-            rows = self._read(query)[0]["rows"]
+            rows = self._read(query, loads=loads)[0]["rows"]
             return {name: [r[i] for r in rows] for i, name in enumerate(names)}
 
         users = columns(Q_TOPIC_USERS, ["uid", "topics"])
@@ -721,6 +866,7 @@ class Neo4jStore(Store):
         import numpy as np
 
         run_id = int(self._read(Q_NEXT_RUN)[0]["id"])
+        self._write(Q_COUNT_RUN, run_id=run_id)
         created = now_utc()
         self._write(
             Q_CREATE_RUN, run_id=run_id, created_at=created,
@@ -743,6 +889,7 @@ class Neo4jStore(Store):
         for query in Q_DROP_LATEST.values():
             while self._write(query, limit=self.batch_size)["records"][0]["n"]:
                 pass
+        self._write(Q_OTHER_RUNS_LOSE_RESULTS, run_id=run_id)
         if topics is not None:
             self._write_topics(run_id, view, topics)
         if communities is not None:
@@ -933,6 +1080,67 @@ class Neo4jStore(Store):
             r["report"] = json.loads(r["report"]) if r["report"] else None
             out.append(r)
         return out
+
+    # -- managing loads and runs -----------------------------------------------------------
+    def loads_rows(self) -> Rows:
+        """The load ledger with the rows each load holds (see :meth:`Store.loads_rows`)."""
+        tables = ("users", "follows", "interactions", "posts")
+        held = {t: {r["id"]: r["n"] for r in self._read(Q_HELD[t])} for t in tables}
+        shared: dict[str, int] = {}
+        for t in tables:
+            for r in self._read(Q_SHARED[t]):
+                shared[r["id"]] = shared.get(r["id"], 0) + r["n"]
+        columns = ["load_id", "started_at", "status", "format", "source", *tables, "shared"]
+        return Rows(columns, [
+            (ld["load_id"], ld["started_at"], ld["status"], ld["format"], ld["source"],
+             *(int(held[t].get(ld["load_id"], 0)) for t in tables),
+             int(shared.get(ld["load_id"], 0)))
+            for ld in self.loads()])
+
+    def drop_load(self, load_id: str, *, delete_runs: bool = False) -> DropSummary:
+        """Remove a load under its ledger entry (see :meth:`Store.drop_load`): the entry is
+        marked ``dropping`` first, so that a drop cut short is finished by the next load or
+        analysis (:meth:`recover_interrupted_loads`). The runs go first, the latest last."""
+        entry = self.load(load_id)
+        load_id = entry["load_id"]
+        runs = self.runs_using_load(load_id)
+        if runs and not delete_runs:
+            raise StoreNotReadyError(runs_use_load_message(load_id, runs))
+        for rid in runs:
+            self.delete_run(rid)
+        self._write(Q_MARK_DROPPING, load_id=load_id)
+        removed, kept = self._purge_load(load_id)
+        tables = ("users", "follows", "interactions", "posts")
+        return DropSummary(load_id, entry["source"], entry["format"],
+                           {t: removed[t] for t in tables}, {t: kept[t] for t in tables}, runs)
+
+    def delete_run(self, run_id: int) -> None:
+        """Delete a run, its score chunks, communities and, for the latest run, the results
+        kept on the users and topics; the previous run's scores then go back onto the users
+        (its topic scores and memberships are not kept: :meth:`has_run_results` says so).
+        See :meth:`Store.delete_run`."""
+        ids = self.run_ids()
+        rid = self._resolve_in(ids, int(run_id))
+        self._write(Q_HIDE_RUN, run_id=rid)  # from now on it is not a run
+        latest = rid == ids[-1]
+        previous = ids[-2] if latest and len(ids) > 1 else None
+        for query in Q_DELETE_RUN_PARTS:
+            self._batched(query, run_id=rid)
+        if previous is not None:  # the latest run's scores live on the users
+            for chunk in self._read(Q_RUN_SCORE_CHUNKS, run_id=previous):
+                for lo, hi in _batches(len(chunk["uid"]), self.batch_size):
+                    self._write(Q_SET_USER_SCORES, run_id=previous,
+                                **{k: list(chunk[k][lo:hi])
+                                   for k in ("uid", "influence", "score", "rank")})
+        self._write(Q_DELETE_RUN, run_id=rid)
+
+    def _run_with_results(self, ids: list[int]) -> int | None:
+        """The run whose topic scores, affinities and memberships are kept (``results``), or
+        None once the latest run was deleted."""
+        if not ids:
+            return None
+        found = self._read(Q_RESULTS_RUN)[0]["id"]
+        return None if found is None else int(found)
 
 
 Q_RUN_IDS = "MATCH (r:Run {complete: true}) RETURN r.id AS id ORDER BY id"

@@ -13,7 +13,10 @@ server straight from the jars that the pom shipped with this package
   a free port, HTTP(S) off), launches ``org.neo4j.server.CommunityEntryPoint`` and waits until the
   Python driver can connect. It can be stopped, killed and restarted on the same home and port.
 * ``python -m graph_influence.testing.neo4j_server up|down`` runs a detached development server
-  whose data lives in ``<state>/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``).
+  whose data lives in ``<state>/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``). ``up``
+  says on stderr what it is doing (fetching the jars, starting, ready) and prints only
+  ``NEO4J_URI=...`` on stdout; the Bolt port is kept in ``<state>/port``, so the same home comes
+  back on the same port after ``down`` (another free one only when that port was taken).
 
 Only the standard library and the ``neo4j`` driver are used. POSIX only (process groups, signals).
 """
@@ -928,27 +931,85 @@ def _read_pid(path: Path) -> int | None:
         return None
 
 
+def _say(message: str) -> None:
+    """A line on stderr about what ``up``/``down`` is doing (stdout carries only NEO4J_URI)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _still(what: str, every: float = 15.0) -> Iterator[None]:
+    """Say ``still WHAT (N s)`` on stderr every ``every`` seconds until the block ends."""
+    import threading
+
+    done = threading.Event()
+    started = time.monotonic()
+
+    def tick() -> None:
+        while not done.wait(every):
+            _say(f"  ... still {what} ({time.monotonic() - started:.0f} s)")
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def _jars_ready(state: Path) -> bool:
+    """Whether ``<state>/lib`` holds the jars of the packaged pom (no Maven run needed)."""
+    stamp = hashlib.sha256(packaged_pom().read_bytes()).hexdigest()
+    return _jars_complete(state / "lib", stamp)
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     state = neo4j_state_dir(args.root)
-    pid_file, uri_file = state / "pid", state / "uri"
+    pid_file, uri_file, port_file = state / "pid", state / "uri", state / "port"
     pid = _read_pid(pid_file)
     if pid is not None and _is_neo4j_server(pid) and uri_file.is_file():
+        _say(f"Neo4j dev server already running (pid {pid}, data in {state / 'dev'})")
         print(f"NEO4J_URI={uri_file.read_text(encoding='utf-8').strip()}")
         return 0
-    lib = _ensure_jars_in(state)
-    print(f"Neo4j dev server data: {state / 'dev'}", file=sys.stderr)
+    if not _jars_ready(state):
+        _say(f"fetching the Neo4j 5.26 server jars from Maven Central into {state / 'lib'} "
+             "(once; about 100 MB, a few minutes on a cold Maven cache)")
+        started = time.monotonic()
+        with _still("fetching the jars"):
+            lib = _ensure_jars_in(state)
+        _say(f"fetched {sum(1 for _ in lib.glob('*.jar'))} jars in "
+             f"{time.monotonic() - started:.0f} s")
+    else:
+        lib = _ensure_jars_in(state)
+    # The port is kept across restarts of the same home (a client's NEO4J_URI stays valid).
+    port = args.port
+    kept = _read_pid(port_file)  # (an integer in a file, like the pid)
+    if port is None and kept is not None:
+        if _port_is_free(kept):
+            port = kept
+        else:
+            _say(f"port {kept}, this server's port before, is taken now: using another one")
+    _say(f"starting Neo4j on {'port ' + str(port) if port else 'a free port'} of 127.0.0.1 "
+         f"(data in {state / 'dev'}); waiting up to {args.timeout:.0f} s for it to accept "
+         "connections")
     server = Neo4jServer(
         lib,
         state / "dev",
-        port=args.port,
+        port=port,
         password=args.password,
         startup_timeout=args.timeout,
         keep_data=True,
         remove_home=False,
     )
-    server.start()
+    started = time.monotonic()
+    with _still("starting Neo4j"):
+        server.start()
+    port_file.write_text(f"{server.port}\n", encoding="utf-8")
     uri_file.write_text(server.uri + "\n", encoding="utf-8")
-    pid_file.write_text(f"{server.detach()}\n", encoding="utf-8")
+    pid = server.detach()
+    pid_file.write_text(f"{pid}\n", encoding="utf-8")
+    _say(f"Neo4j is ready at {server.uri} (pid {pid}, started in "
+         f"{time.monotonic() - started:.1f} s); stop it with make neo4j-down")
     print(f"NEO4J_URI={server.uri}")
     return 0
 
@@ -958,17 +1019,18 @@ def _cmd_down(args: argparse.Namespace) -> int:
     pid_file, uri_file = state / "pid", state / "uri"
     pid = _read_pid(pid_file)
     if pid is None or not _is_neo4j_server(pid):
-        print("no Neo4j dev server running", file=sys.stderr)
+        _say("no Neo4j dev server running")
     else:
+        _say(f"stopping Neo4j (pid {pid}); its data stays in {state / 'dev'}")
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + args.timeout
         while _is_neo4j_server(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         if _is_neo4j_server(pid):
-            print(f"Neo4j (pid {pid}) ignored SIGTERM; sending SIGKILL", file=sys.stderr)
+            _say(f"Neo4j (pid {pid}) ignored SIGTERM; sending SIGKILL")
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        print(f"stopped Neo4j (pid {pid})", file=sys.stderr)
+        _say(f"stopped Neo4j (pid {pid})")
     pid_file.unlink(missing_ok=True)
     uri_file.unlink(missing_ok=True)
     return 0
@@ -1000,7 +1062,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the dev server (data in <state>/dev), print NEO4J_URI")
-    up.add_argument("--port", type=int, default=None, help="Bolt port (default: a free one)")
+    up.add_argument("--port", type=int, default=None,
+                    help="Bolt port (default: the one this home used before, else a free one)")
     up.add_argument(
         "--password",
         default=os.environ.get("NEO4J_PASSWORD") or None,
