@@ -12,7 +12,16 @@ Model::
             ts_min, ts_max})                           -- the load ledger
     (:Run {id, created_at, params, as_of, ..., results})-[:HAS_SCORES]->(:RunScores {chunk,
             uids, influence, score, rank})             -- every run's results, in chunks
-    (:RunCounter {last})                               -- the last run id (never reused)
+    (:RunCounter {last, on_users})                     -- the last run id (never reused); the
+                                                       -- run whose scores the users carry
+    (:WriteLock {name: 'store', owner, what, started_at, expires_at})   -- the writers' lease
+
+Writers (load, recovery, drop, analyze's ``write_run``, delete of a run) hold the lease of the
+one ``:WriteLock`` node, renewed by a heartbeat thread; another writer waits, then fails with
+"another load ID (started …) is writing to URL; wait or retry". Recovery runs under the lease,
+so only loads whose writer is gone are rolled back, restoring the attributes they overwrote on
+existing users (``undo_*`` properties). A run is written whole under its id, then made the
+latest in one transaction (readers see the previous run until then).
 
 Every query is a literal string with parameters: labels and relationship types are fixed in this
 module, user values only ever travel as parameters. Writes go in ``UNWIND`` batches of columnar
@@ -38,7 +47,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
+import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -75,6 +87,15 @@ logging.getLogger("neo4j").addHandler(logging.NullHandler())
 #: The environment variables credentials are read from (never from the command line).
 CREDENTIAL_ENV = ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 
+#: The write lock's lease (seconds) and how long a writer waits for another one's lease.
+LOCK_TTL_ENV, LOCK_WAIT_ENV = "GRAPH_INFLUENCE_NEO4J_LOCK_TTL", "GRAPH_INFLUENCE_NEO4J_LOCK_WAIT"
+LOCK_TTL_S, LOCK_WAIT_S = 30.0, 120.0
+#: Test hook: the name of a point (``load:posts``, ``write_run:switch``) where the store stops
+#: for an hour (its lease stays alive), for the fault tests to kill the process there.
+PAUSE_ENV = "GRAPH_INFLUENCE_TEST_PAUSE_AT"
+
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 10_000
 READ_CHUNK_USERS = 200_000
 SCORE_CHUNK = 100_000
@@ -87,7 +108,11 @@ SCHEMA = [
     "CREATE CONSTRAINT load_id IF NOT EXISTS FOR (l:Load) REQUIRE l.id IS UNIQUE",
     "CREATE CONSTRAINT run_id IF NOT EXISTS FOR (r:Run) REQUIRE r.id IS UNIQUE",
     "CREATE CONSTRAINT event_key IF NOT EXISTS FOR ()-[e:INTERACTED]-() REQUIRE e.key IS UNIQUE",
-    "CREATE CONSTRAINT topic_name IF NOT EXISTS FOR (t:Topic) REQUIRE t.name IS UNIQUE",
+    "DROP CONSTRAINT topic_name IF EXISTS",  # topics are per run since the atomic analyze
+    "CREATE CONSTRAINT topic_key IF NOT EXISTS FOR (t:Topic) REQUIRE (t.run_id, t.name) "
+    "IS UNIQUE",
+    "CREATE CONSTRAINT write_lock IF NOT EXISTS FOR (w:WriteLock) REQUIRE w.name IS UNIQUE",
+    "CREATE INDEX user_undo IF NOT EXISTS FOR (u:User) ON (u.undo_load)",
     "CREATE CONSTRAINT community_key IF NOT EXISTS FOR (c:Community) REQUIRE (c.run_id, c.id) "
     "IS UNIQUE",
     "CREATE INDEX user_rank IF NOT EXISTS FOR (u:User) ON (u.rank)",
@@ -99,8 +124,41 @@ SCHEMA = [
     "CREATE INDEX load_status IF NOT EXISTS FOR (l:Load) ON (l.status)",
 ]
 
-_TS = ("CASE WHEN {v} IS NULL THEN null ELSE datetime({{epochSeconds: {v} / 1000000, "
-       "nanosecond: ({v} % 1000000) * 1000}}) END")
+#: Epoch microseconds -> DateTime. Cypher's ``/`` and ``%`` truncate toward zero, so the
+#: sub-second part is taken modulo (floored) to keep the nanosecond in [0, 1e9) before 1970.
+_TS = ("CASE WHEN {v} IS NULL THEN null ELSE datetime({{"
+       "epochSeconds: ({v} - (({v} % 1000000) + 1000000) % 1000000) / 1000000, "
+       "nanosecond: ((({v} % 1000000) + 1000000) % 1000000) * 1000}}) END")
+
+#: The fenced prefix of a commit: nothing happens unless this writer still holds the lease.
+_FENCE = """
+MATCH (w:WriteLock {name: 'store'}) WHERE w.owner = $owner AND w.expires_at > timestamp()
+"""
+# -- the write lock: one (:WriteLock {name: 'store'}) node holds a lease (owner token, what it
+# is for, expires_at in server epoch milliseconds), renewed by a heartbeat while its owner writes.
+# ``SET w.grab = ...`` first takes the node's write lock, so the owner is then read fresh.
+Q_ACQUIRE_LOCK = """
+MERGE (w:WriteLock {name: 'store'})
+SET w.grab = $owner
+WITH w, timestamp() AS now
+WITH w, now, w.owner IS NULL OR w.owner = $owner OR w.expires_at < now AS free,
+     coalesce(w.owner = $owner, false) AS mine
+SET w.started_at = CASE WHEN free AND NOT mine THEN datetime() ELSE w.started_at END,
+    w.what = CASE WHEN free AND NOT mine THEN $what ELSE w.what END,
+    w.expires_at = CASE WHEN free THEN now + $ttl_ms ELSE w.expires_at END,
+    w.owner = CASE WHEN free THEN $owner ELSE w.owner END
+REMOVE w.grab
+RETURN free, w.what AS what, w.started_at AS started_at, w.expires_at - now AS left_ms
+"""
+Q_RENEW_LOCK = """
+MATCH (w:WriteLock {name: 'store'}) WHERE w.owner = $owner
+SET w.expires_at = timestamp() + $ttl_ms
+RETURN count(*) AS n
+"""
+Q_RELEASE_LOCK = """
+MATCH (w:WriteLock {name: 'store'}) WHERE w.owner = $owner
+REMOVE w.owner, w.what, w.started_at, w.expires_at
+"""
 
 Q_EXISTING_USERS = "MATCH (u:User) RETURN collect([u.id, u.uid, elementId(u)]) AS rows"
 Q_MERGE_USERS = """
@@ -112,10 +170,28 @@ RETURN collect(elementId(u)) AS eid
 Q_SET_USER_ATTRS = f"""
 UNWIND range(0, size($id) - 1) AS i
 MATCH (u:User {{id: $id[i]}})
+FOREACH (_ IN CASE WHEN u.load_id <> $load_id AND coalesce(u.undo_load, '') <> $load_id
+                   THEN [1] ELSE [] END |
+    SET u.undo_load = $load_id, u.undo_name = u.name, u.undo_created_at = u.created_at,
+        u.undo_topics = u.topics, u.undo_attributes = u.attributes)
 SET u.name = coalesce($name[i], u.name),
     u.created_at = coalesce({_TS.format(v="$created_at[i]")}, u.created_at),
     u.topics = coalesce($topics[i], u.topics),
     u.attributes = coalesce($attributes[i], u.attributes)
+"""
+#: Rolling back a load restores the attributes it overwrote on users it did not create;
+#: a completed load forgets them.
+Q_RESTORE_USERS = """
+MATCH (u:User {undo_load: $load_id}) WITH u LIMIT $limit
+SET u.name = u.undo_name, u.created_at = u.undo_created_at, u.topics = u.undo_topics,
+    u.attributes = u.undo_attributes
+REMOVE u.undo_load, u.undo_name, u.undo_created_at, u.undo_topics, u.undo_attributes
+RETURN count(*) AS n
+"""
+Q_FORGET_UNDO = """
+MATCH (u:User {undo_load: $load_id}) WITH u LIMIT $limit
+REMOVE u.undo_load, u.undo_name, u.undo_created_at, u.undo_topics, u.undo_attributes
+RETURN count(*) AS n
 """
 #: ``also`` of an existing row ``{x}`` with this load added (once; never its own load).
 _ALSO = ("CASE WHEN {x}.load_id = $load_id OR $load_id IN coalesce({x}.also, []) THEN {x}.also "
@@ -167,18 +243,23 @@ MERGE (p:Post {{id: $id[i]}})
 ON CREATE SET p.ts = {_TS.format(v="$ts[i]")}, p.text = $text[i], p.topics = $topics[i],
               p.load_id = $load_id
 ON MATCH SET p.also = {_ALSO.format(x="p")}
-MERGE (a)-[:POSTED]->(p)
+FOREACH (_ IN CASE WHEN p.load_id = $load_id AND NOT EXISTS {{ ()-[:POSTED]->(p) }}
+                   THEN [1] ELSE [] END |
+    CREATE (a)-[:POSTED {{load_id: $load_id}}]->(p))
 """
 Q_START_LOAD = """
 CREATE (l:Load {id: $load_id, source: $source, format: $format, fingerprint: $fingerprint,
                 status: 'running', started_at: datetime()})
 """
-Q_FINISH_LOAD = """
+Q_FINISH_LOAD = _FENCE + """
 MATCH (l:Load {id: $load_id})
 SET l.status = 'complete', l.finished_at = datetime(), l.report = $report,
     l.ts_min = $ts_min, l.ts_max = $ts_max
+RETURN count(*) AS n
 """
-Q_INTERRUPTED = "MATCH (l:Load) WHERE l.status <> 'complete' RETURN l.id AS id ORDER BY id"
+Q_INTERRUPTED = """
+MATCH (l:Load) WHERE l.status <> 'complete' RETURN l.id AS id, l.status AS status ORDER BY id
+"""
 Q_DELETE_EVENTS_OF_LOAD = """
 MATCH ()-[e:INTERACTED {load_id: $load_id}]->() WITH e LIMIT $limit DELETE e RETURN count(*) AS n
 """
@@ -304,13 +385,30 @@ CREATE (r:Run {id: $run_id, created_at: $created_at, params: $params, as_of: $as
                calibration: $calibration, timings: $timings, extras: $extras,
                complete: false, results: true})
 """
-Q_OTHER_RUNS_LOSE_RESULTS = """
-MATCH (r:Run) WHERE r.id <> $run_id AND coalesce(r.results, true) SET r.results = false
+#: The one transaction that makes a fully written run the latest: readers see the previous
+#: run until it commits, this one after. The users' score properties are then stale
+#: (``on_users = -1``: readers use the score chunks) until they are copied.
+Q_SWITCH_RUN = _FENCE + """
+MATCH (r:Run {id: $run_id})
+SET r.complete = true, r.results = true
+WITH r
+OPTIONAL MATCH (o:Run) WHERE o.id <> $run_id AND coalesce(o.results, true)
+SET o.results = false
+WITH DISTINCT r
+MERGE (c:RunCounter)
+SET c.on_users = -1
+RETURN count(*) AS n
 """
+Q_ON_USERS = "MERGE (c:RunCounter) SET c.on_users = $run_id"
+Q_READ_ON_USERS = "MATCH (c:RunCounter) RETURN c.on_users AS id"
+Q_UNFINISHED_RUNS = "MATCH (r:Run) WHERE NOT coalesce(r.complete, false) RETURN r.id AS id"
 Q_RESULTS_RUN = """
 MATCH (r:Run {complete: true}) WHERE coalesce(r.results, true) RETURN max(r.id) AS id
 """
-Q_HIDE_RUN = "MATCH (r:Run {id: $run_id}) SET r.complete = false"
+Q_HIDE_RUN = """
+MATCH (r:Run {id: $run_id}) SET r.complete = false
+WITH r MERGE (c:RunCounter) SET c.on_users = CASE WHEN $stale THEN -1 ELSE c.on_users END
+"""
 Q_DELETE_RUN_PARTS = [  # a run's results, in batches; then the run itself
     "MATCH (:Run {id: $run_id})-[:HAS_SCORES]->(c:RunScores) WITH c LIMIT $limit "
     "DETACH DELETE c RETURN count(*) AS n",
@@ -325,28 +423,32 @@ Q_DELETE_RUN_PARTS = [  # a run's results, in batches; then the run itself
     "REMOVE u.influence, u.score, u.rank, u.run_id, u.community RETURN count(*) AS n",
 ]
 Q_DELETE_RUN = "MATCH (r:Run {id: $run_id}) DETACH DELETE r"
-Q_DROP_LATEST = {  # results of an earlier run that only the latest run keeps as relationships
-    "influential": "MATCH ()-[r:INFLUENTIAL_IN]->() WITH r LIMIT $limit DELETE r "
-                   "RETURN count(*) AS n",
-    "interested": "MATCH ()-[r:INTERESTED_IN]->() WITH r LIMIT $limit DELETE r "
-                  "RETURN count(*) AS n",
-    "member": "MATCH ()-[r:IN_COMMUNITY]->() WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
-}
+Q_DROP_OLDER = [  # results of earlier runs that only the latest run keeps (after the switch)
+    "MATCH ()-[r:INFLUENTIAL_IN]->() WHERE r.run_id <> $run_id WITH r LIMIT $limit DELETE r "
+    "RETURN count(*) AS n",
+    "MATCH ()-[r:INTERESTED_IN]->() WHERE r.run_id <> $run_id WITH r LIMIT $limit DELETE r "
+    "RETURN count(*) AS n",
+    "MATCH ()-[r:IN_COMMUNITY]->(c:Community) WHERE c.run_id <> $run_id WITH r LIMIT $limit "
+    "DELETE r RETURN count(*) AS n",
+    "MATCH (t:Topic) WHERE t.run_id <> $run_id WITH t LIMIT $limit DETACH DELETE t "
+    "RETURN count(*) AS n",
+]
 Q_MERGE_TOPICS = """
 UNWIND range(0, size($name) - 1) AS i
-MERGE (t:Topic {name: $name[i]})
-SET t.run_id = $run_id, t.topic_id = i, t.users = $users[i], t.iterations = $iterations[i],
+CREATE (t:Topic {name: $name[i], run_id: $run_id})
+SET t.topic_id = i, t.users = $users[i], t.iterations = $iterations[i],
     t.error = $error[i]
 """
 Q_INFLUENTIAL = """
 UNWIND range(0, size($uid) - 1) AS i
-MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {name: $topic[i]})
+MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {run_id: $run_id, name: $topic[i]})
 CREATE (u)-[:INFLUENTIAL_IN {run_id: $run_id, rank: $rank[i], score: $score[i],
-                             influence: $influence[i]}]->(t)
+                             influence: $influence[i], overall_score: $overall_score[i],
+                             overall_influence: $overall_influence[i]}]->(t)
 """
 Q_INTERESTED = """
 UNWIND range(0, size($uid) - 1) AS i
-MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {name: $topic[i]})
+MATCH (u:User {uid: $uid[i]}) MATCH (t:Topic {run_id: $run_id, name: $topic[i]})
 CREATE (u)-[:INTERESTED_IN {run_id: $run_id, affinity: $affinity[i]}]->(t)
 """
 Q_COMMUNITIES = """
@@ -358,14 +460,14 @@ CREATE (:Community {run_id: $run_id, id: $id[i], size: $size[i],
 Q_MEMBERS = """
 UNWIND range(0, size($uid) - 1) AS i
 MATCH (u:User {uid: $uid[i]}) MATCH (c:Community {run_id: $run_id, id: $community[i]})
-SET u.community = $community[i]
 CREATE (u)-[:IN_COMMUNITY]->(c)
 """
 Q_TOP_TOPIC = """
-MATCH (t:Topic {name: $topic})<-[r:INFLUENTIAL_IN]-(u:User)
+MATCH (t:Topic {run_id: $run_id, name: $topic})<-[r:INFLUENTIAL_IN]-(u:User)
 WHERE r.run_id = $run_id AND r.rank <= $k
 RETURN r.rank AS rank, u.id AS id, r.score AS score, r.influence AS topic_influence,
-       u.influence AS influence, u.score AS score_overall, u.name AS name
+       coalesce(r.overall_influence, u.influence) AS influence,
+       coalesce(r.overall_score, u.score) AS score_overall, u.name AS name
 ORDER BY rank, id LIMIT $k
 """
 Q_TOPICS_SUMMARY = """
@@ -401,7 +503,6 @@ UNWIND range(0, size($uid) - 1) AS i
 MATCH (u:User {uid: $uid[i]})
 SET u.influence = $influence[i], u.score = $score[i], u.rank = $rank[i], u.run_id = $run_id
 """
-Q_COMPLETE_RUN = "MATCH (r:Run {id: $run_id}) SET r.complete = true"
 Q_RUNS = """
 MATCH (r:Run {complete: true})
 RETURN r.id AS run_id, r.created_at AS created_at, r.params AS params, r.as_of AS as_of,
@@ -451,6 +552,24 @@ def _naive_utc(value) -> datetime | None:
     return native
 
 
+def _test_pause(point: str) -> None:
+    """Stop here for an hour when ``$GRAPH_INFLUENCE_TEST_PAUSE_AT`` names this point (the
+    fault tests kill the process there); a line on stderr says so."""
+    if os.environ.get(PAUSE_ENV) == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(3600)
+
+
+def _seconds_env(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise StoreError(f"{name}={value!r} is not a number of seconds") from None
+
+
 def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, size):
         yield lo, min(n, lo + size)
@@ -490,6 +609,12 @@ class Neo4jStore(Store):
 
         self._url = url
         self.batch_size = int(batch_size)
+        self.lock_ttl_s = _seconds_env(LOCK_TTL_ENV, LOCK_TTL_S)
+        self.lock_wait_s = _seconds_env(LOCK_WAIT_ENV, LOCK_WAIT_S)
+        self._lock_owner: str | None = None
+        self._lock_depth = 0
+        self._lock_valid_until = 0.0
+        self._lock_lost = False
         self.database = os.environ.get("NEO4J_DATABASE") or None
         user = os.environ.get("NEO4J_USERNAME")
         password = os.environ.get("NEO4J_PASSWORD")
@@ -543,7 +668,26 @@ class Neo4jStore(Store):
         return self.driver.session(database=self.database)
 
     def _write(self, query: str, **params) -> dict:
-        """Run one write query in a managed transaction; return its records and counters."""
+        """Run one write query in a managed transaction; return its records and counters.
+        While this store holds the write lock, nothing is written once its lease may have
+        run out (another writer may then own the store)."""
+        if self._lock_owner is not None and (
+                self._lock_lost or time.monotonic() > self._lock_valid_until):
+            raise StoreError(
+                f"lost the write lock on {self.url} (its lease ran out or another writer took "
+                "it); nothing more was written — run the command again")
+        return self._write_unfenced(query, **params)
+
+    def _commit(self, query: str, what: str, **params) -> None:
+        """Run a fenced commit query (:data:`_FENCE`): it changes nothing unless this store
+        still holds the lease."""
+        out = self._write(query, owner=self._lock_owner, **params)
+        if not out["records"] or not out["records"][0]["n"]:
+            raise StoreError(
+                f"lost the write lock on {self.url} before the {what} was committed; "
+                "run the command again")
+
+    def _write_unfenced(self, query: str, **params) -> dict:
 
         def work(tx):
             result = tx.run(query, params)
@@ -585,17 +729,104 @@ class Neo4jStore(Store):
         for statement in SCHEMA:
             self._write(statement)
 
+    # -- the write lock ----------------------------------------------------------------
+    @contextmanager
+    def _write_lock(self, what: str) -> Iterator[None]:
+        """Hold the store's write lease while the block runs (re-entrant).
+
+        One ``(:WriteLock)`` node holds the owner's token and an expiry (server time); a
+        heartbeat thread renews it every quarter of the lease. Another writer waits (up to
+        ``lock_wait_s``, saying so on stderr), then fails with a clear :class:`StoreError`.
+        A crashed writer's lease simply runs out, and only then is its work rolled back.
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        owner = uuid.uuid4().hex
+        self._lock_valid_until = self._acquire_lock(owner, what)
+        self._lock_owner, self._lock_depth, self._lock_lost = owner, 1, False
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(owner, stop),
+                                name="neo4j-write-lease", daemon=True)
+        beat.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beat.join(timeout=10)
+            self._lock_owner, self._lock_depth = None, 0
+            try:
+                self._write_unfenced(Q_RELEASE_LOCK, owner=owner)
+            except StoreError:  # the server is gone: the lease runs out by itself
+                pass
+
+    def _lease_margin(self) -> float:
+        return self.lock_ttl_s * 0.75
+
+    def _acquire_lock(self, owner: str, what: str) -> float:
+        """Take the lease, waiting for another holder's; return until when (monotonic) this
+        process may write under it."""
+        deadline = time.monotonic() + self.lock_wait_s
+        said = False
+        while True:
+            sent = time.monotonic()
+            row = self._write_unfenced(Q_ACQUIRE_LOCK, owner=owner, what=what,
+                                       ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]
+            if row["free"]:
+                return sent + self._lease_margin()
+            started = _naive_utc(row["started_at"])
+            holder = (f"another {row['what']} (started "
+                      f"{started:%Y-%m-%d %H:%M:%S} UTC)" if started else
+                      f"another {row['what']}")
+            now = time.monotonic()
+            if now >= deadline:
+                raise StoreError(f"{holder} is writing to {self.url}; wait or retry")
+            if not said:
+                logger.warning("warning: %s is writing to %s; waiting up to %.0f s",
+                               holder, self.url, self.lock_wait_s)
+                said = True
+            left = max(0.05, (row["left_ms"] or 0) / 1000)
+            time.sleep(min(0.5, left, max(0.05, deadline - now)))
+
+    def _heartbeat(self, owner: str, stop: threading.Event) -> None:
+        """Renew the lease until ``stop``; a renewal that finds another owner marks it lost."""
+        while not stop.wait(self.lock_ttl_s / 4):
+            sent = time.monotonic()
+            try:
+                n = self._write_unfenced(Q_RENEW_LOCK, owner=owner,
+                                         ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]["n"]
+            except StoreError:
+                continue  # the writer's own next query reports the lost connection
+            if not n:
+                self._lock_lost = True
+                return
+            self._lock_valid_until = sent + self._lease_margin()
+
     # -- loading -------------------------------------------------------------------------
     def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
         """Roll back every load that did not complete (crash, kill), and finish every drop
-        that did not (:meth:`drop_load`); return their ids."""
+        that did not (:meth:`drop_load`); return their ids.
+
+        A ``running`` load may be alive in another process: recovery takes the write lock
+        first (waiting for that load's lease), so only loads whose writer is gone (lease
+        released or run out) are rolled back; what they overwrote on existing users is
+        restored."""
+        if not self._read(Q_INTERRUPTED):
+            return []
         rolled = []
-        for row in self._read(Q_INTERRUPTED):
-            load_id = row["id"]
-            if stage:
-                stage(f"roll back interrupted load {load_id}")
-            self._purge_load(load_id)
-            rolled.append(load_id)
+        with self._write_lock("recovery of interrupted loads"):
+            for row in self._read(Q_INTERRUPTED):
+                load_id = row["id"]
+                if stage:
+                    stage(f"roll back interrupted load {load_id}")
+                if row["status"] == "running":
+                    self._batched(Q_RESTORE_USERS, load_id=load_id)
+                self._purge_load(load_id)
+                rolled.append(load_id)
         return rolled
 
     def _batched(self, query: str, **params) -> int:
@@ -633,6 +864,13 @@ class Neo4jStore(Store):
         An earlier interrupted load is rolled back first. Rows already present are not
         duplicated (users by id, follows by pair, events by key, posts by id).
         """
+
+        load_id = new_load_id()
+        with self._write_lock(f"load {load_id}"):
+            return self._write_snapshot(snapshot, load_id, stage=stage, consume=consume)
+
+    def _write_snapshot(self, snapshot: Snapshot, load_id: str, *, stage: STAGE | None,
+                        consume: bool) -> LoadSummary:
         import pyarrow.compute as pc
 
         from .staging import stage_snapshot
@@ -647,7 +885,6 @@ class Neo4jStore(Store):
             for key, value in extra.items():
                 setattr(reports[table], key, value)
         previous = self._read(Q_PREVIOUS_LOAD, fingerprint=snapshot.fingerprint)
-        load_id = new_load_id()
         self._write(Q_START_LOAD, load_id=load_id, source=snapshot.source,
                     format=snapshot.format, fingerprint=snapshot.fingerprint)
         had_events = self._read(Q_COUNTS["interactions"])[0]["n"] > 0
@@ -666,6 +903,7 @@ class Neo4jStore(Store):
         stage("store: interactions")
         reports["interactions"].new = self._merge_events(
             staged.events, load_id, eid, check_existing=had_events)
+        _test_pause("load:posts")
         stage("store: posts")
         reports["posts"].new = self._merge_rows(
             Q_MERGE_POSTS, staged.posts, load_id, counter="nodes_created",
@@ -674,9 +912,10 @@ class Neo4jStore(Store):
         lo, hi = staged.ts_range
         if previous and any(r.new for r in reports.values()):
             previous = []  # same fingerprint, yet rows were added: not "loaded before"
-        self._write(Q_FINISH_LOAD, load_id=load_id,
-                    report=json.dumps({k: vars(v) for k, v in reports.items()}),
-                    ts_min=lo, ts_max=hi)
+        self._commit(Q_FINISH_LOAD, "load", load_id=load_id,
+                     report=json.dumps({k: vars(v) for k, v in reports.items()}),
+                     ts_min=lo, ts_max=hi)
+        self._batched(Q_FORGET_UNDO, load_id=load_id)
         return LoadSummary(
             load_id, snapshot.source, snapshot.format, snapshot.fingerprint, reports,
             already_loaded_as=previous[0]["id"] if previous else None,
@@ -722,7 +961,8 @@ class Neo4jStore(Store):
                 "attributes": users.column("attributes").to_pylist(),
             }
             for lo, hi in _batches(users.num_rows, self.batch_size):
-                self._write(Q_SET_USER_ATTRS, **{k: v[lo:hi] for k, v in cols.items()})
+                self._write(Q_SET_USER_ATTRS, load_id=load_id,
+                            **{k: v[lo:hi] for k, v in cols.items()})
         return created, element_ids
 
     def _merge_rows(self, query: str, table: pa.Table, load_id: str, *, counter: str,
@@ -783,7 +1023,7 @@ class Neo4jStore(Store):
         from graph_influence.graph_view import canonical_view
 
         self.recover_interrupted_loads()
-        loads = None if load_ids is None else list(load_ids)
+        loads = self._view_loads(load_ids)
         users = self._read(Q_VIEW_USERS, loads=loads)[0]
         if not users["uid"]:
             raise StoreNotReadyError(
@@ -820,11 +1060,18 @@ class Neo4jStore(Store):
             type_names=type_names, as_of=as_of, half_life_seconds=half_life_seconds,
         )
 
+    def _view_loads(self, load_ids: list[str] | None) -> list[str] | None:
+        """The loads whose rows a view reads: the given ones, else every complete load (a
+        load another process is writing now is not part of the graph yet)."""
+        if load_ids is not None:
+            return list(load_ids)
+        return [ld["load_id"] for ld in self.loads() if ld["status"] == "complete"]
+
     def topic_rows(self, *, load_ids: list[str] | None = None) -> dict[str, pa.Table]:
         """Rows carrying topic signals, keyed by uid (see :meth:`Store.topic_rows`)."""
         import pyarrow as pa
 
-        loads = None if load_ids is None else list(load_ids)
+        loads = self._view_loads(load_ids)
 
         def columns(query: str, names: list[str]) -> dict[str, list]:
             rows = self._read(query, loads=loads)[0]["rows"]
@@ -863,8 +1110,20 @@ class Neo4jStore(Store):
                   communities: CommunityResults | None = None) -> int:
         """Store a run: its record, score chunks, the latest-run properties and relationships
         (those of the previous run are dropped). See :meth:`Store.write_run`."""
+        with self._write_lock("analysis"):
+            return self._write_run(run, view, influence, score, rank, topics=topics,
+                                   communities=communities)
+
+    def _write_run(self, run, view, influence, score, rank, *, topics, communities) -> int:
+        """Write every part of the run under its id first (readers do not see it), then switch
+        to it in one transaction (:data:`Q_SWITCH_RUN`), then copy its scores onto the users
+        and delete the earlier runs' latest-only results."""
         import numpy as np
 
+        for row in self._read(Q_UNFINISHED_RUNS):  # a run (or delete) cut short: its parts go
+            for query in Q_DELETE_RUN_PARTS:
+                self._batched(query, run_id=row["id"])
+            self._write(Q_DELETE_RUN, run_id=row["id"])
         run_id = int(self._read(Q_NEXT_RUN)[0]["id"])
         self._write(Q_COUNT_RUN, run_id=run_id)
         created = now_utc()
@@ -877,29 +1136,32 @@ class Neo4jStore(Store):
             extras=json.dumps(run.extras),
         )
         uid = view.uids.tolist()
-        infl = np.asarray(influence, np.float64).tolist()
-        sc = np.asarray(score, np.float64).tolist()
+        infl = np.asarray(influence, np.float64)
+        sc = np.asarray(score, np.float64)
         rk = np.asarray(rank, np.int64).tolist()
         for chunk, (lo, hi) in enumerate(_batches(len(uid), SCORE_CHUNK)):
             self._write(Q_RUN_SCORES, run_id=run_id, chunk=chunk, uid=uid[lo:hi],
-                        influence=infl[lo:hi], score=sc[lo:hi], rank=rk[lo:hi])
-        for lo, hi in _batches(len(uid), self.batch_size):
-            self._write(Q_SET_USER_SCORES, run_id=run_id, uid=uid[lo:hi],
-                        influence=infl[lo:hi], score=sc[lo:hi], rank=rk[lo:hi])
-        for query in Q_DROP_LATEST.values():
-            while self._write(query, limit=self.batch_size)["records"][0]["n"]:
-                pass
-        self._write(Q_OTHER_RUNS_LOSE_RESULTS, run_id=run_id)
+                        influence=infl[lo:hi].tolist(), score=sc[lo:hi].tolist(),
+                        rank=rk[lo:hi])
         if topics is not None:
-            self._write_topics(run_id, view, topics)
+            self._write_topics(run_id, view, topics, infl, sc)
         if communities is not None:
             self._write_communities(run_id, view, communities)
-        self._write(Q_COMPLETE_RUN, run_id=run_id)
+        _test_pause("write_run:switch")
+        self._commit(Q_SWITCH_RUN, "analysis", run_id=run_id)
+        infl_list, sc_list = infl.tolist(), sc.tolist()
+        for lo, hi in _batches(len(uid), self.batch_size):
+            self._write(Q_SET_USER_SCORES, run_id=run_id, uid=uid[lo:hi],
+                        influence=infl_list[lo:hi], score=sc_list[lo:hi], rank=rk[lo:hi])
+        self._write(Q_ON_USERS, run_id=run_id)
+        for query in Q_DROP_OLDER:
+            self._batched(query, run_id=run_id)
         run.run_id = run_id
         run.created_at = created
         return run_id
 
-    def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults) -> None:
+    def _write_topics(self, run_id: int, view: GraphView, topics: TopicResults,
+                      influence: np.ndarray, score: np.ndarray) -> None:
         import numpy as np
         import scipy.sparse as sp
 
@@ -913,6 +1175,8 @@ class Neo4jStore(Store):
             "rank": topics.rank[users, tids].tolist(),
             "score": topics.score[users, tids].tolist(),
             "influence": topics.influence[users, tids].tolist(),
+            "overall_score": score[users].tolist(),
+            "overall_influence": influence[users].tolist(),
         }
         for lo, hi in _batches(len(users), self.batch_size):
             self._write(Q_INFLUENTIAL, run_id=run_id, **{k: v[lo:hi] for k, v in cols.items()})
@@ -942,7 +1206,7 @@ class Neo4jStore(Store):
         columns = ["rank", "id", "score", "influence", "name"]
         ids = self.run_ids()
         rid = self._resolve_in(ids, run_id)
-        if rid == ids[-1]:
+        if rid == ids[-1] and self._scores_on_users(rid):
             rows = self._read(Q_TOP_LATEST, k=int(k), run_id=rid)
             return Rows(columns, [tuple(r[c] for c in columns) for r in rows])
         frame = self._run_frame(rid, head=int(k)).head(int(k))
@@ -950,6 +1214,13 @@ class Neo4jStore(Store):
             (int(r.rank), r.id, float(r.score), float(r.influence),
              r.name if isinstance(r.name, str) else None)
             for r in frame.itertuples(index=False)])
+
+    def _scores_on_users(self, run_id: int) -> bool:
+        """Whether the users' score properties are complete for ``run_id`` (else readers use
+        the run's score chunks; stores written before the pointer have none: the latest)."""
+        rows = self._read(Q_READ_ON_USERS)
+        on = rows[0]["id"] if rows else None
+        return on is None or int(on) == run_id
 
     def top_topic_rows(self, topic: str, k: int = 10, *, run_id: int | None = None) -> Rows:
         """The k best users for a topic of the latest run (see :meth:`Store.top_topic_rows`)."""
@@ -1101,6 +1372,10 @@ class Neo4jStore(Store):
         """Remove a load under its ledger entry (see :meth:`Store.drop_load`): the entry is
         marked ``dropping`` first, so that a drop cut short is finished by the next load or
         analysis (:meth:`recover_interrupted_loads`). The runs go first, the latest last."""
+        with self._write_lock(f"drop of load {load_id}"):
+            return self._drop_load(load_id, delete_runs=delete_runs)
+
+    def _drop_load(self, load_id: str, *, delete_runs: bool) -> DropSummary:
         entry = self.load(load_id)
         load_id = entry["load_id"]
         runs = self.runs_using_load(load_id)
@@ -1119,20 +1394,22 @@ class Neo4jStore(Store):
         kept on the users and topics; the previous run's scores then go back onto the users
         (its topic scores and memberships are not kept: :meth:`has_run_results` says so).
         See :meth:`Store.delete_run`."""
-        ids = self.run_ids()
-        rid = self._resolve_in(ids, int(run_id))
-        self._write(Q_HIDE_RUN, run_id=rid)  # from now on it is not a run
-        latest = rid == ids[-1]
-        previous = ids[-2] if latest and len(ids) > 1 else None
-        for query in Q_DELETE_RUN_PARTS:
-            self._batched(query, run_id=rid)
-        if previous is not None:  # the latest run's scores live on the users
-            for chunk in self._read(Q_RUN_SCORE_CHUNKS, run_id=previous):
-                for lo, hi in _batches(len(chunk["uid"]), self.batch_size):
-                    self._write(Q_SET_USER_SCORES, run_id=previous,
-                                **{k: list(chunk[k][lo:hi])
-                                   for k in ("uid", "influence", "score", "rank")})
-        self._write(Q_DELETE_RUN, run_id=rid)
+        with self._write_lock("deletion of a run"):
+            ids = self.run_ids()
+            rid = self._resolve_in(ids, int(run_id))
+            latest = rid == ids[-1]
+            self._write(Q_HIDE_RUN, run_id=rid, stale=latest)  # from now on it is not a run
+            previous = ids[-2] if latest and len(ids) > 1 else None
+            for query in Q_DELETE_RUN_PARTS:
+                self._batched(query, run_id=rid)
+            if previous is not None:  # the latest run's scores live on the users
+                for chunk in self._read(Q_RUN_SCORE_CHUNKS, run_id=previous):
+                    for lo, hi in _batches(len(chunk["uid"]), self.batch_size):
+                        self._write(Q_SET_USER_SCORES, run_id=previous,
+                                    **{k: list(chunk[k][lo:hi])
+                                       for k in ("uid", "influence", "score", "rank")})
+                self._write(Q_ON_USERS, run_id=previous)
+            self._write(Q_DELETE_RUN, run_id=rid)
 
     def _run_with_results(self, ids: list[int]) -> int | None:
         """The run whose topic scores, affinities and memberships are kept (``results``), or
