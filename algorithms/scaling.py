@@ -133,23 +133,22 @@ class Calibration:
         return cal
 
     @staticmethod
-    def check_can_save(path: str | Path) -> None:
+    def check_can_save(path: str | Path, *, store_url: str | os.PathLike | None = None,
+                       inputs: tuple[str | os.PathLike, ...] = ()) -> None:
         """Raise :class:`CalibrationError` unless :meth:`save` could write ``path``.
 
-        Checked before an analysis starts, so a typo in the path costs no computation.
+        Checked before an analysis starts, so a typo in the path costs no computation; the
+        store (``store_url``) and the ``inputs`` are refused
+        (:func:`graph_influence.outputs.check_output`).
         """
-        target = Path(path)
-        parent = target.parent
-        if target.is_dir():
-            raise CalibrationError(f"cannot save the calibration to {target}: it is a directory")
-        if not parent.is_dir():
-            what = "is not a directory" if parent.exists() else "does not exist"
-            raise CalibrationError(
-                f"cannot save the calibration to {target}: directory {parent} {what}")
-        if not os.access(parent, os.W_OK | os.X_OK) or (
-                target.exists() and not os.access(target, os.W_OK)):
-            raise CalibrationError(
-                f"cannot save the calibration to {target}: permission denied")
+        from graph_influence.errors import OutputError
+        from graph_influence.outputs import check_output
+
+        try:
+            check_output(path, store_url=store_url, inputs=inputs,
+                         what="save the calibration to")
+        except OutputError as exc:
+            raise CalibrationError(str(exc)) from None
 
     def save(self, path: str | Path) -> None:
         """Write the calibration to ``path`` as JSON."""

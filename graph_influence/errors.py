@@ -14,6 +14,7 @@ __all__ = [
     "StoreNotReadyError",
     "PowerIterationFailedConvergence",
     "CalibrationError",
+    "OutputError",
 ]
 
 
@@ -119,3 +120,8 @@ class PowerIterationFailedConvergence(GraphInfluenceError):
     def for_flags(self, flag_of) -> str:
         """The message with ``flag_of(name)`` in place of each argument name."""
         return self._text(*(flag_of(p) for p in self.params))
+
+
+class OutputError(GraphInfluenceError):
+    """A file a command would write is unsafe or impossible to write (checked before any
+    work): the store itself, an input, a directory, a missing or read-only folder."""

@@ -56,7 +56,8 @@ def _user_table(store: Store, run_id: int) -> pa.Table:
 
 
 def export_scores(
-    store: Store, out: str | Path, *, format: str | None = None, run_id: int | None = None
+    store: Store, out: str | Path, *, format: str | None = None, run_id: int | None = None,
+    csv_safe: bool = False,
 ) -> int:
     """Write one row per user (``id, influence, score, rank``, then ``community`` and one
     ``topic:<name>`` score column per topic when the run has them) ordered by rank.
@@ -75,6 +76,10 @@ def export_scores(
         ``graphml`` and ``gexf`` write the graph (see :func:`export_graph`).
     run_id : int, optional
         Default: the latest run.
+    csv_safe : bool, optional
+        CSV only: put ``'`` before every text cell (and column name) that starts with
+        ``= + - @``, a tab or a carriage return, so that a spreadsheet shows it instead of
+        running it as a formula (OWASP's rule). Default False: every cell verbatim.
 
     Returns
     -------
@@ -89,7 +94,7 @@ def export_scores(
     table = _user_table(store, run_id)
     try:
         if fmt == "csv":
-            pacsv.write_csv(table, out)
+            pacsv.write_csv(_csv_safe_table(table) if csv_safe else table, out)
         elif fmt == "parquet":
             pq.write_table(table, out)
         else:
@@ -102,6 +107,20 @@ def export_scores(
     except OSError as exc:
         raise GraphInfluenceError(f"cannot write {out}: {exc.strerror or exc}") from exc
     return table.num_rows
+
+
+def _csv_safe_table(table: pa.Table) -> pa.Table:
+    """``table`` with ``'`` before each text cell and column name a spreadsheet would run as
+    a formula (:func:`graph_influence.formatting.csv_safe`)."""
+    from graph_influence.formatting import csv_safe
+
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            formula = pc.match_substring_regex(column, r"^[=+\-@\t\r]")
+            column = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+        columns.append(column)
+    return pa.table(columns, names=[csv_safe(n) for n in table.column_names])
 
 
 def export_graph(

@@ -163,13 +163,31 @@ def write_json(obj: Any, out: TextIO | None = None) -> None:
     out.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
 
 
-def _csv_cell(value: Any) -> Any:
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, with ``'`` in front (OWASP's rule);
+    anything else unchanged.
+
+    >>> print(csv_safe('=HYPERLINK("http://x")'))
+    '=HYPERLINK("http://x")
+    >>> csv_safe("-1"), csv_safe(-1), csv_safe("bob")
+    ("'-1", -1, 'bob')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_cell(value: Any, safe: bool = False) -> Any:
     value = to_jsonable(value)
     if value is None:
         return ""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
+        value = json.dumps(value, ensure_ascii=False)
+    return csv_safe(value) if safe else value
 
 
 def _table_cell(value: Any, digits: int | None) -> str:
@@ -218,6 +236,7 @@ def write_rows(
     out: TextIO | None = None,
     title: str | None = None,
     float_digits: dict[str, int] | None = None,
+    csv_safe: bool = False,
 ) -> None:
     """Write rows in one of :data:`OUTPUT_FORMATS`.
 
@@ -239,6 +258,9 @@ def write_rows(
         A title above the table (``table`` only).
     float_digits : dict of str to int, optional
         Digits after the point of float columns in the table (default: 6 significant).
+    csv_safe : bool, optional
+        ``csv`` only: put ``'`` before text cells a spreadsheet would read as a formula
+        (:func:`csv_safe`; default False: every cell verbatim).
 
     Examples
     --------
@@ -254,9 +276,9 @@ def write_rows(
     columns = [str(c) for c in columns]
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
+        writer.writerow([_csv_cell(c, csv_safe) for c in columns])
         for chunk in _chunks(rows):
-            writer.writerows([_csv_cell(v) for v in row] for row in chunk)
+            writer.writerows([_csv_cell(v, csv_safe) for v in row] for row in chunk)
     elif fmt == "json":
         out.write("[")
         first = True

@@ -109,6 +109,7 @@ def load_snapshot(
     InputError
         On the first bad record with ``on_error="fail"``; the store is left unchanged.
     """
+    _check_rejects(store, rejects, (snapshot,))
     with Stages("load", enabled=progress) as stage:
         stage("read + validate")
         snap = read_input(
@@ -119,6 +120,7 @@ def load_snapshot(
         stage.count(sum(r.read for r in snap.reports.values()), unit="records read")
         pa.default_memory_pool().release_unused()  # what parsing and validation freed
         summary = store.write_snapshot(snap, stage=stage, consume=True)
+        summary.ignored = [(str(p), why) for p, why in getattr(snap, "ignored", ())]
         pa.default_memory_pool().release_unused()  # the merged tables
         rejects_path = _write_rejects(snap, summary, rejects, stage)
     summary.timings = dict(stage.timings)
@@ -171,6 +173,7 @@ def load_frames(
     """
     from graph_influence.loaders.frames import read_frames
 
+    _check_rejects(store, rejects)
     with Stages("load", enabled=progress) as stage:
         stage("validate")
         snap = read_frames(users=users, follows=follows, interactions=interactions, posts=posts,
@@ -183,6 +186,18 @@ def load_frames(
         rejects_path = _write_rejects(snap, summary, rejects, stage)
     summary.timings = dict(stage.timings)
     return summary, rejects_path
+
+
+def _check_rejects(store, rejects: str | Path | None, inputs: tuple = ()) -> None:
+    """Raise :class:`~graph_influence.errors.OutputError` before anything is read when the
+    rejects file cannot be written, or is the store or an input: a load committed before
+    that is found would lose the rejected rows."""
+    if rejects is None:
+        return
+    from graph_influence.outputs import check_output
+
+    check_output(rejects, store_url=getattr(store, "url", None), inputs=inputs,
+                 what="write the rejects to")
 
 
 def _write_rejects(snap, summary: LoadSummary, rejects: str | Path | None, stage) -> Path | None:

@@ -269,7 +269,7 @@ class AnalysisParams:
     resolution: float = _param(1.0, type="float", minimum=0, exclusive_minimum=True,
                                panel=_COMMUNITIES,
                                help="Modularity resolution (larger: more, smaller communities).")
-    seed: int = _param(0, type="int", panel=_COMMUNITIES,
+    seed: int = _param(0, type="int", panel=_COMMUNITIES, minimum=0,
                        help="Seed of the community detection (same seed, same partition).")
 
     def __post_init__(self) -> None:
@@ -306,6 +306,9 @@ class AnalysisParams:
             parse_instant(self.as_of)
         except GraphInfluenceError as exc:
             raise ParameterError("as_of", _requirement(exc)) from None
+        except (OverflowError, OSError, ValueError):  # epoch seconds past what a date holds
+            raise ParameterError("as_of", f"must be a time between the years 1 and 9999, not "
+                                          f"{self.as_of!r}") from None
         return self
 
     @property

@@ -188,10 +188,12 @@ _SCRIPT = """(function () {
 
 
 # -- output ----------------------------------------------------------------------------------
-def check_output(out: str | Path) -> Path:
+def check_output(out: str | Path, *, store_url: str | os.PathLike | None = None) -> Path:
     """Raise :class:`ReportError` unless ``out`` can be written; return it as a Path.
 
-    Called before anything is read or computed, so a typo costs no time.
+    Called before anything is read or computed, so a typo costs no time. The store
+    (``store_url``, default: the default store) is refused as the report
+    (:func:`graph_influence.outputs.check_output`).
 
     Examples
     --------
@@ -200,18 +202,14 @@ def check_output(out: str | Path) -> Path:
     ...
     graph_influence.report.ReportError: cannot write the report to /no/such/dir/r.html: ...
     """
-    target = Path(out)
-    parent = target.parent
-    where = f"cannot write the report to {target}"
-    if target.is_dir():
-        raise ReportError(f"{where}: it is a directory")
-    if not parent.is_dir():
-        what = "is not a directory" if parent.exists() else "does not exist"
-        raise ReportError(f"{where}: directory {parent} {what}")
-    if not os.access(parent, os.W_OK | os.X_OK) or (
-            target.exists() and not os.access(target, os.W_OK)):
-        raise ReportError(f"{where}: permission denied")
-    return target
+    from graph_influence.errors import OutputError
+    from graph_influence.outputs import check_output as check_path
+
+    try:
+        check_path(out, store_url=store_url, what="write the report to")
+    except OutputError as exc:
+        raise ReportError(str(exc)) from None
+    return Path(out)
 
 
 def write_report(store: Store, out: str | Path, *, topics: list[str] | None = None,

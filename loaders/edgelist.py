@@ -1,7 +1,8 @@
 """Plain edge lists: ``src dst [weight]`` per line, the kind of edge given by an option.
 
-Whitespace-, tab- or comma-separated (sniffed from the first data line); leading lines that start
-with ``#`` or ``%`` are comments. Optionally gzipped. A first line whose every field is a known
+Whitespace-, tab- or comma-separated (sniffed from the first data line); lines that start with
+``#`` or ``%`` are comments wherever they are, and spaces or tabs at the end of a line are not a
+field. Optionally gzipped. A first line whose every field is a known
 column name (``src,dst``, ``source target weight``, ``from,to,timestamp``, ... see
 :data:`HEADER_NAMES`) is a header: its names say which column is which, and it is not read as an
 edge.
@@ -15,7 +16,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from graph_influence.errors import SnapshotError
-from graph_influence.loaders.files import RawTable, _open_text, read_delimited
+from graph_influence.loaders.files import (
+    READ_ERRORS,
+    RawTable,
+    _open_text,
+    read_delimited,
+    read_error,
+)
 from graph_influence.loaders.registry import Importer, ReadOptions
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder
 
@@ -91,7 +98,10 @@ def read_edgelist(
     """
     if not path.is_file():
         raise SnapshotError(f"{path}: no such file")
-    delimiter, skip, first = _sniff(path)
+    try:
+        delimiter, skip, first = _sniff(path)
+    except READ_ERRORS as exc:  # not UTF-8, a corrupt .gz
+        raise read_error(path, exc) from exc
     if not first:
         raise SnapshotError(f"{path}: the edge list has no edges")
     header = _header_columns(first)
@@ -107,7 +117,8 @@ def read_edgelist(
             f"edge list columns must include src and dst and may add weight and ts, "
             f"not {', '.join(columns)}"
         )
-    raw = read_delimited(path, column_names=columns, delimiter=delimiter, skip_lines=skip)
+    raw = read_delimited(path, column_names=columns, delimiter=delimiter, skip_lines=skip,
+                         snap_text=True)
     kind = edge_kind.strip().lower()
     builder = SnapshotBuilder(str(path), "edgelist", on_error=on_error,
                               interaction_types=interaction_types, ts_unit=ts_unit)

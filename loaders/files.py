@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import mmap
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import pyarrow.parquet as pq
 
 from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import Records
-from graph_influence.loaders.textio import is_compressed, open_binary, open_text, read_bytes
+from graph_influence.loaders.textio import is_compressed, open_binary, open_text
 
 __all__ = [
     "DELIMITERS",
@@ -82,6 +83,9 @@ class RawTable:
     read_types : dict of str to pyarrow.DataType
         JSON lines: the type Arrow read each column as, before it became strings (a
         ``double`` column's text is Arrow's, not the file's: ``1.2345678901234567e+19``).
+    snap_text : bool
+        SNAP-style text (``read_delimited(snap_text=True)``): ``#``/``%`` comment lines
+        anywhere, spaces and tabs at line ends dropped.
 
     Notes
     -----
@@ -98,6 +102,7 @@ class RawTable:
     delimiter: str = ","
     _record_lines: np.ndarray | None = None
     read_types: dict[str, pa.DataType] = field(default_factory=dict)
+    snap_text: bool = False
 
     @property
     def has_lines(self) -> bool:
@@ -145,14 +150,20 @@ class RawTable:
             self.record_text,
             header=self.header,
             malformed=self.malformed,
-            malformed_fix=f"give every record the header's {len(self.header)} fields "
-            f"({', '.join(self.header)}); quote values that hold the delimiter",
+            malformed_fix='make each line one flat JSON object {"column": value, ...} in UTF-8'
+            if self.kind == "jsonl" else f"give every record the header's {len(self.header)} "
+            f"fields ({', '.join(self.header)}); quote values that hold the delimiter",
         )
 
 
 def column_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     """``column`` as one string array: timestamps and dates ISO-formatted, nulls as ``""``."""
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_nested(arr.type):  # (a Parquet list or struct column): its JSON text
+        import json
+
+        return pa.array([json.dumps(v, default=str, ensure_ascii=False) if v is not None
+                         else "" for v in arr.to_pylist()], pa.string())
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
             arr = pc.strftime(arr, format="%Y-%m-%dT%H:%M:%S")
@@ -164,17 +175,27 @@ def _open_text(path: Path) -> io.TextIOBase:
     return open_text(path, newline="")
 
 
-def _records(path: Path, delimiter: str, skip_lines: int) -> Iterator[tuple[int, list[str]]]:
+def _records(path: Path, delimiter: str, skip_lines: int, *, snap_text: bool = False
+             ) -> Iterator[tuple[int, list[str]]]:
     """``(start line, fields)`` of every non-empty record after ``skip_lines`` (error path)."""
     with _open_text(path) as fh:
         for _ in range(skip_lines):
             fh.readline()
-        reader = csv.reader(fh, delimiter=delimiter)
+        lines = (_snap_line(line) for line in fh) if snap_text else fh
+        reader = csv.reader(lines, delimiter=delimiter)
         start = skip_lines + 1
         for record in reader:
             if record:
                 yield start, record
             start = skip_lines + reader.line_num + 1
+
+
+def _snap_line(line: str) -> str:
+    """A line of SNAP-style text as Arrow reads it: a comment is empty, trailing blanks gone."""
+    body = line.rstrip("\r\n")
+    end = line[len(body):]
+    body = body.rstrip(" \t")
+    return end if body.lstrip(" \t").startswith(("#", "%")) else body + end
 
 
 def _texts_from_file(raw: RawTable, rows: np.ndarray) -> list[str]:
@@ -183,7 +204,8 @@ def _texts_from_file(raw: RawTable, rows: np.ndarray) -> list[str]:
     lines = raw.lines(rows)
     wanted = {int(x) for x in lines}
     found = {}
-    for start, record in _records(raw.path, raw.delimiter, raw.skip_lines):
+    for start, record in _records(raw.path, raw.delimiter, raw.skip_lines,
+                                  snap_text=raw.snap_text):
         if start in wanted:
             found[start] = raw.delimiter.join(record)
             if len(found) == len(wanted):
@@ -195,44 +217,90 @@ def _texts_from_file(raw: RawTable, rows: np.ndarray) -> list[str]:
 _JSON_SPACE = np.zeros(256, dtype=bool)
 _JSON_SPACE[[0x09, 0x0A, 0x0D, 0x20]] = True
 
+#: Blank bytes of SNAP-style text (dropped at line ends), and its comment marks.
+_TEXT_SPACE = np.zeros(256, dtype=bool)
+_TEXT_SPACE[[0x09, 0x0D, 0x20]] = True
+_COMMENT_BYTES = (ord("#"), ord("%"))
 
-def _json_record_lines(data: bytes) -> np.ndarray:
-    """Line numbers of the lines of JSON lines ``data`` that hold something (a vectorised scan
-    of the newlines; only lines that start with whitespace are looked at one by one)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    if not len(buf):
-        return np.zeros(0, dtype=np.int64)
-    newlines = np.flatnonzero(buf == 10)
-    starts = np.concatenate(([0], newlines + 1))
-    ends = np.concatenate((newlines, [len(buf)]))
-    first = buf[np.minimum(starts, len(buf) - 1)]
-    maybe_blank = (ends == starts) | _JSON_SPACE[first]
+#: Block size of the error path's line scan: its memory is one block and the longest line, not
+#: the decompressed file (a 784 KB gzip bomb used to cost 1 GB here).
+SCAN_BLOCK = 8 << 20
+
+
+def _scan_lines(path: Path, mode: str) -> Iterator[np.ndarray]:
+    """Line numbers of the lines of ``path`` that hold a record, block by block (streamed).
+
+    ``mode``: ``"json"`` (a line with anything but JSON whitespace), ``"csv"`` (a non-empty
+    line; a lone CR, LF or CRLF ends a line, as in Arrow's CSV reader), ``"text"`` (SNAP-style
+    text: a line with something besides spaces and tabs that is not a ``#``/``%`` comment).
+    """
+    cr_ends = mode != "json"
+    line0 = 0  # lines before the current block
+    carry = b""
+    with open_binary(path) as fh:
+        while True:
+            chunk = fh.read(SCAN_BLOCK)
+            data = carry + chunk
+            if not data:
+                return
+            buf = np.frombuffer(data, dtype=np.uint8)
+            ends_at = buf == 10
+            if cr_ends:
+                cr = buf == 13
+                ends_at |= cr & np.concatenate((buf[1:] != 10, [not chunk]))
+            ends = np.flatnonzero(ends_at)
+            if chunk:
+                if len(ends) and cr_ends and ends[-1] == len(buf) - 1 and buf[-1] == 13:
+                    ends = ends[:-1]  # a CR at the block's end may be followed by LF
+                cut = int(ends[-1]) + 1 if len(ends) else 0
+            else:
+                cut = len(buf)
+                if not len(ends) or ends[-1] != len(buf) - 1:
+                    ends = np.concatenate((ends, [len(buf)]))
+            carry = data[cut:]
+            if not len(ends):
+                continue
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            yield _content_lines(buf, starts, ends, mode) + line0 + 1
+            line0 += len(ends)
+            if not chunk:
+                return
+
+
+def _content_lines(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, mode: str
+                   ) -> np.ndarray:
+    """Indexes of the lines ``[starts, ends)`` of ``buf`` that hold a record (only lines that
+    start with a blank are looked at one by one)."""
+    length = ends - starts
+    first = buf[np.minimum(starts, max(len(buf) - 1, 0))] if len(buf) else starts
+    if mode == "csv":
+        return np.flatnonzero((length > 0) & ~((length == 1) & (first == 13)))
+    space = _JSON_SPACE if mode == "json" else _TEXT_SPACE
+    maybe_blank = (length == 0) | space[first]
     content = ~maybe_blank
-    for k in np.flatnonzero(maybe_blank & (ends > starts)):
-        content[k] = bool(data[starts[k]:ends[k]].strip(b" \t\r"))
-    return np.flatnonzero(content) + 1
+    if mode == "text":
+        content &= ~np.isin(first, _COMMENT_BYTES)
+    data = buf.tobytes() if np.any(maybe_blank & (length > 0)) else b""
+    for k in np.flatnonzero(maybe_blank & (length > 0)):
+        body = data[starts[k]:ends[k]].strip(b" \t\r")
+        content[k] = bool(body) and not (mode == "text" and body.startswith((b"#", b"%")))
+    return np.flatnonzero(content)
 
 
 def _record_start_lines(raw: RawTable) -> np.ndarray:
-    """Line numbers where each well-formed data record starts (error path only)."""
-    data = read_bytes(raw.path)
+    """Line numbers where each well-formed data record starts (error path only, streamed)."""
     if raw.kind == "jsonl":
-        return _json_record_lines(data)
-    if b'"' not in data and not raw.malformed:
-        # One record per non-empty line: a vectorised scan of the newlines.
-        buf = np.frombuffer(data, dtype=np.uint8)
-        newlines = np.flatnonzero(buf == 10)
-        starts = np.concatenate(([0], newlines + 1))
-        ends = np.concatenate((newlines, [len(buf)]))
-        length = ends - starts
-        first = buf[np.minimum(starts, max(len(buf) - 1, 0))] if len(buf) else starts
-        only_cr = (length == 1) & (first == 13)
-        line_numbers = np.flatnonzero((length > 0) & ~only_cr) + 1
-        return line_numbers[line_numbers > raw.skip_lines]
+        return np.concatenate([np.zeros(0, np.int64), *_scan_lines(raw.path, "json")])
+    if raw.snap_text or (not raw.malformed and not _holds_quote(raw.path)):
+        # One record per line: a vectorised scan of the line ends.
+        mode = "text" if raw.snap_text else "csv"
+        lines = np.concatenate([np.zeros(0, np.int64), *_scan_lines(raw.path, mode)])
+        return lines[lines > raw.skip_lines]
     # Quoted fields may span lines, or some records were malformed: follow the csv module.
     bad = {line for line, _, _ in raw.malformed}
     return np.fromiter(
-        (s for s, _ in _records(raw.path, raw.delimiter, raw.skip_lines) if s not in bad),
+        (s for s, _ in _records(raw.path, raw.delimiter, raw.skip_lines,
+                                snap_text=raw.snap_text) if s not in bad),
         dtype=np.int64,
     )
 
@@ -249,6 +317,17 @@ def _first_record(path: Path, delimiter: str) -> tuple[int, list[str]]:
 #: back; the system allocator returns large blocks at once (10M edges: whole-process peak
 #: 1.77-1.78 GB -> 1.68-1.74 GB, same speed).
 _PARSE_POOL = pa.system_memory_pool()
+
+
+def _holds_quote(path: Path) -> bool:
+    """Whether ``path``'s (uncompressed) bytes hold a ``"`` (streamed for compressed files)."""
+    if not is_compressed(path):
+        return _may_quote(path)
+    with open_binary(path) as fh:
+        while chunk := fh.read(SCAN_BLOCK):
+            if b'"' in chunk:
+                return True
+    return False
 
 
 def _may_quote(path: Path) -> bool:
@@ -313,6 +392,7 @@ def read_delimited(
     delimiter: str = ",",
     skip_lines: int | None = None,
     include_columns: Sequence[str] | None = None,
+    snap_text: bool = False,
 ) -> RawTable:
     """Read a delimited text file (plain, ``.gz`` or ``.zst``) with every column as a string.
 
@@ -329,6 +409,9 @@ def read_delimited(
         row, or 0 when ``column_names`` is given).
     include_columns : sequence of str, optional
         Parse only these columns (default: all). ``RawTable.header`` still names every column.
+    snap_text : bool, optional
+        SNAP-style text (edge lists): lines starting with ``#`` or ``%`` are comments wherever
+        they are, and spaces or tabs at the end of a line are not a field.
 
     Returns
     -------
@@ -337,10 +420,22 @@ def read_delimited(
     Raises
     ------
     SnapshotError
-        If the file is empty or cannot be parsed at all.
+        If the file is empty or cannot be parsed at all (one line naming the file, and the
+        line where it is known: text that is not UTF-8, a truncated or corrupt ``.gz``).
     InputError
         If the header names a column twice.
     """
+    try:
+        return _read_delimited(path, column_names, delimiter, skip_lines, include_columns,
+                               snap_text)
+    except READ_ERRORS as exc:
+        raise read_error(path, exc) from exc
+
+
+def _read_delimited(
+    path: Path, column_names: list[str] | None, delimiter: str, skip_lines: int | None,
+    include_columns: Sequence[str] | None, snap_text: bool,
+) -> RawTable:
     if column_names is None:
         header_line, header = _first_record(path, delimiter)
         header = _header_names(header)
@@ -359,46 +454,199 @@ def read_delimited(
             column_name=dupes[0],
         )
     malformed_seen: list[str] = []
+    first_try = [snap_text]  # SNAP-style text: stop at the first malformed record, then filter
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         malformed_seen.append(row.text)
-        return "skip"
+        return "error" if first_try[0] else "skip"
 
     included = list(header if include_columns is None else include_columns)
-    try:
-        with _arrow_input(path) as source:
-            table = pacsv.read_csv(
-                source,
-                read_options=pacsv.ReadOptions(column_names=header, skip_rows=skip),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, newlines_in_values=_may_quote(path),
-                    invalid_row_handler=on_invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types=dict.fromkeys(included, pa.string()),
-                    include_columns=included,
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-                memory_pool=_PARSE_POOL,
-            )
-    except (pa.ArrowInvalid, UnicodeDecodeError, EOFError, OSError) as exc:
-        raise SnapshotError(f"{path}: cannot be parsed as delimited text: {exc}") from exc
+
+    def parse(filtered: bool) -> pa.Table | None:
+        for block_size in _BLOCK_SIZES:
+            malformed_seen.clear()
+            try:
+                with _arrow_input(path, snap_skip=skip if filtered else None) as source:
+                    return pacsv.read_csv(
+                        source,
+                        read_options=pacsv.ReadOptions(column_names=header,
+                                                       skip_rows=0 if filtered else skip,
+                                                       block_size=block_size),
+                        parse_options=pacsv.ParseOptions(
+                            delimiter=delimiter, newlines_in_values=_may_quote(path),
+                            invalid_row_handler=on_invalid,
+                        ),
+                        convert_options=pacsv.ConvertOptions(
+                            column_types=dict.fromkeys(included, pa.string()),
+                            include_columns=included,
+                            strings_can_be_null=False,
+                            quoted_strings_can_be_null=False,
+                        ),
+                        memory_pool=_PARSE_POOL,
+                    )
+            except pa.ArrowInvalid as exc:
+                if first_try[0] and malformed_seen:
+                    return None
+                if "straddl" not in str(exc):
+                    raise
+                last = exc
+        raise SnapshotError(f"{path}: a value or record is larger than {_BLOCK_SIZES[-1] >> 20} "
+                            "MiB, the most a table file may hold in one record") from last
+
+    table = parse(filtered=False)
+    first_try[0] = False
+    if table is None or snap_text and _snap_suspect(table, header, included):
+        # comment lines after the first records, or blanks at line ends: read it again through
+        # the filter (Arrow's own reader, parallel and decompressing natively, stays the rule)
+        table = parse(filtered=True)
     malformed = []
     if malformed_seen:
         malformed = [
             (start, delimiter.join(rec), f"expected {len(header)} fields, found {len(rec)}")
-            for start, rec in _records(path, delimiter, skip)
+            for start, rec in _records(path, delimiter, skip, snap_text=snap_text)
             if len(rec) != len(header)
         ]
-    return RawTable(path, "csv", table, header, malformed, skip, delimiter)
+    return RawTable(path, "csv", table, header, malformed, skip, delimiter, snap_text=snap_text)
+
+
+#: Arrow's block sizes tried in turn: the default (1 MiB), then larger ones when a value or
+#: record does not fit in a block (a value of 1 MB or more).
+_BLOCK_SIZES = (1 << 20, 64 << 20, 1 << 30)
+
+#: What reading a file may raise besides the project's errors: Arrow's errors, text that is not
+#: UTF-8, a truncated or corrupt ``.gz``/``.zst``, a file gone or unreadable.
+READ_ERRORS: tuple[type[BaseException], ...] = (
+    pa.ArrowException, UnicodeError, EOFError, OSError, zlib.error,
+)
+try:  # pragma: no branch
+    import zstandard as _zstandard
+
+    READ_ERRORS += (_zstandard.ZstdError,)
+except ImportError:  # pragma: no cover
+    pass
+
+
+def read_error(path: Path, exc: BaseException) -> SnapshotError:
+    """One line for an error raised while reading ``path``: the file, the line of the first
+    bytes that are not UTF-8, or what is wrong with its compression."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, UnicodeError) or "utf8" in text.lower() or "utf-8" in text.lower():
+        where = _first_bad_utf8(path)
+        if where is not None:
+            line, column, byte = where
+            return SnapshotError(
+                f"{path}:{line}:{column}: byte 0x{byte:02x} is not UTF-8 — save the file as "
+                "UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+    if isinstance(exc, FileNotFoundError):
+        return SnapshotError(f"{path}: the file is gone (it was there when the load started)")
+    if is_compressed(path) and isinstance(exc, EOFError | zlib.error | OSError
+                                          | pa.ArrowException) or (
+            is_compressed(path) and "zstd" in type(exc).__module__.lower()):
+        return SnapshotError(
+            f"{path}: cannot be decompressed ({text}) — the file is truncated, corrupt, or not "
+            f"{path.suffix} compressed")
+    return SnapshotError(f"{path}: cannot be read: {text}")
+
+
+def _first_bad_utf8(path: Path) -> tuple[int, int, int] | None:
+    """``(line, 1-based column, byte)`` of the first bytes of ``path`` that are not UTF-8."""
+    try:
+        with open_binary(path) as fh:
+            for lineno, line in enumerate(fh, start=1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    column = len(line[:exc.start].decode("utf-8")) + 1
+                    return lineno, column, line[exc.start]
+    except READ_ERRORS:
+        return None
+    return None
+
+
+def _snap_suspect(table: pa.Table, header: list[str], included: list[str]) -> bool:
+    """Whether SNAP-style text read as it is (without malformed records: a blank at a line end
+    is one more field) holds what the filter would change: a first field that is empty or starts
+    with a comment mark (a comment line after the leading ones, a line starting with a blank)."""
+    if header[0] not in included:
+        return True
+    first = table.column(header[0])
+    if not len(first):
+        return False
+    marks = pc.or_(pc.starts_with(first, "#"), pc.starts_with(first, "%"))
+    return bool(pc.any(pc.or_(marks, pc.equal(pc.binary_length(first), 0))).as_py())
+
+
+class _SnapTextStream(io.RawIOBase):
+    """The bytes of SNAP-style text as Arrow's CSV reader should see them, line numbers kept:
+    the first ``skip`` lines and comment lines become empty lines, blanks at line ends go."""
+
+    def __init__(self, source: BinaryIO, skip: int) -> None:
+        self._source = source
+        self._skip = skip
+        self._carry = b""
+        self._out = b""
+        self._pos = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._pos >= len(self._out) and not self._done:
+            self._fill()
+        n = min(len(buffer), len(self._out) - self._pos)
+        buffer[:n] = memoryview(self._out)[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+    def _fill(self) -> None:
+        chunk = self._source.read(SCAN_BLOCK)
+        data = self._carry + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1
+            data, self._carry = data[:cut], data[cut:]
+        else:
+            self._done, self._carry = True, b""
+        self._out, self._pos = (_snap_block(data, self) if data else b""), 0
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
+
+
+def _snap_block(data: bytes, stream: _SnapTextStream) -> bytes:
+    """Whole lines of SNAP-style text, filtered (see :class:`_SnapTextStream`)."""
+    lines = None
+    if stream._skip:
+        lines = data.split(b"\n")
+        k = min(stream._skip, len(lines) - 1 if data.endswith(b"\n") else len(lines))
+        lines[:k] = [b""] * k
+        stream._skip -= k
+    if lines is not None or data.startswith((b"#", b"%", b" ", b"\t")) or any(
+            mark in data for mark in (b"\n#", b"\n%", b"\n ", b"\n\t")):
+        lines = data.split(b"\n") if lines is None else lines
+        lines = [b"" if ln.lstrip(b" \t").startswith((b"#", b"%")) else ln for ln in lines]
+        data = b"\n".join(lines)
+    while any(mark in data for mark in (b" \n", b"\t\n", b" \r\n", b"\t\r\n")):
+        data = (data.replace(b" \n", b"\n").replace(b"\t\n", b"\n")
+                .replace(b" \r\n", b"\r\n").replace(b"\t\r\n", b"\r\n"))
+    if not data.endswith(b"\n"):  # the last line, without a newline
+        data = data.rstrip(b" \t")
+        if data[data.rfind(b"\n") + 1:].lstrip(b" \t").startswith((b"#", b"%")):
+            data = data[:data.rfind(b"\n") + 1]
+    return data
 
 
 @contextmanager
-def _arrow_input(path: Path) -> Iterator[Path | BinaryIO]:
+def _arrow_input(path: Path, *, snap_skip: int | None = None) -> Iterator[Path | BinaryIO]:
     """What Arrow's readers read ``path`` from: the path itself (Arrow decompresses ``.gz``
     natively), or for ``.zst`` a stream from :func:`~graph_influence.loaders.textio.open_binary`
-    (Arrow's own Zstandard reader refuses ``zstd --long=31`` windows)."""
+    (Arrow's own Zstandard reader refuses ``zstd --long=31`` windows). ``snap_skip``: SNAP-style
+    text through :class:`_SnapTextStream`, its first ``snap_skip`` lines blanked."""
+    if snap_skip is not None:
+        with io.BufferedReader(_SnapTextStream(open_binary(path), snap_skip), 1 << 20) as stream:
+            yield stream
+        return
     if not path.name.lower().endswith(".zst"):
         yield path
         return
@@ -507,19 +755,100 @@ def read_json_lines(path: Path, *, nested: str = "error", schema: pa.Schema | No
                     read_types={name: table.schema.field(name).type for name in header})
 
 
-def _read_jsonl(path: Path) -> RawTable:
-    return read_json_lines(path)
+def _read_jsonl(path: Path, text_columns: Sequence[str] = ()) -> RawTable:
+    """A snapshot table in JSON lines: Arrow's parallel reader, or line by line when Arrow
+    cannot read it (a bad line, an array or a nested value, a key holding numbers and strings,
+    bytes that are not UTF-8, a value larger than its blocks) or would change a value of
+    ``text_columns`` (a number above int64 read as a float): then each bad line is a malformed
+    record, rejected with its number like any bad row."""
+    try:
+        raw = read_json_lines(path, find_bad_line=False)
+        raw.table.validate(full=True)  # Arrow's JSON reader lets bytes that are not UTF-8 in
+    except (SnapshotError, pa.ArrowInvalid):
+        return _jsonl_by_line(path, text_columns)
+    for name in text_columns:
+        t = raw.read_types.get(name)
+        if t is not None and not (pa.types.is_string(t) or pa.types.is_integer(t)
+                                  or pa.types.is_null(t)):
+            return _jsonl_by_line(path, text_columns)
+    return raw
+
+
+def _jsonl_text(value: object) -> str:
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _jsonl_by_line(path: Path, text_columns: Sequence[str] = ()) -> RawTable:
+    """JSON lines read one line at a time, every value as its text in the file (numbers
+    verbatim: ``12345678901234567891`` stays itself); lines that are not one flat JSON object
+    in UTF-8, or that hold ``true``/``false`` in one of ``text_columns`` (ids), are malformed
+    records."""
+    import json
+
+    text = frozenset(text_columns)
+
+    rows: list[dict] = []
+    lines: list[int] = []
+    malformed: list[tuple[int, str, str]] = []
+    keys: dict[str, None] = {}
+    try:
+        with open_binary(path) as fh:
+            for lineno, data in enumerate(fh, start=1):
+                data = data.rstrip(b"\r\n")
+                if lineno == 1:
+                    data = data.removeprefix(b"\xef\xbb\xbf")
+                if not data.strip(b" \t\r"):
+                    continue
+                try:
+                    line = data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    malformed.append((lineno, data.decode("utf-8", "replace"),
+                                      f"byte 0x{data[exc.start]:02x} is not UTF-8"))
+                    continue
+                try:
+                    obj = json.loads(line, parse_int=str, parse_float=str, parse_constant=str)
+                except ValueError as exc:
+                    malformed.append((lineno, line, f"invalid JSON ({exc})"))
+                    continue
+                if not isinstance(obj, dict):
+                    malformed.append((lineno, line, "a JSON object is expected"))
+                    continue
+                nested = [k for k, v in obj.items() if isinstance(v, dict | list)]
+                if nested:
+                    malformed.append((lineno, line, f"{nested[0]!r} holds a nested value"))
+                    continue
+                flags = [k for k, v in obj.items() if k in text and isinstance(v, bool)]
+                if flags:
+                    malformed.append((lineno, line, f"{flags[0]!r} holds a boolean"
+                                      " — give a string or a number"))
+                    continue
+                keys.update(dict.fromkeys(obj))
+                rows.append(obj)
+                lines.append(lineno)
+    except READ_ERRORS as exc:
+        raise read_error(path, exc) from exc
+    header = list(keys)
+    table = pa.table({k: pa.array([_jsonl_text(r.get(k)) for r in rows], pa.string())
+                      for k in header}) if header else pa.table({})
+    raw = RawTable(path, "jsonl", table, header, malformed,
+                   read_types=dict.fromkeys(header, pa.string()))
+    raw._record_lines = np.asarray(lines, dtype=np.int64)
+    return raw
 
 
 def _read_parquet(path: Path) -> RawTable:
     try:
         table = pq.read_table(path)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except READ_ERRORS as exc:
         raise SnapshotError(f"{path}: cannot be read as Parquet: {exc}") from exc
     return RawTable(path, "parquet", table, list(table.column_names))
 
 
-def read_table_file(path: Path) -> RawTable:
+def read_table_file(path: Path, *, text_columns: Sequence[str] = ()) -> RawTable:
     """Read one table file of a snapshot.
 
     Parameters
@@ -527,6 +856,9 @@ def read_table_file(path: Path) -> RawTable:
     path : Path
         A ``.csv``, ``.tsv``, ``.parquet`` or ``.jsonl`` file (text files also ``.gz`` or
         ``.zst``).
+    text_columns : sequence of str, optional
+        Columns read verbatim as text (the table's ids): JSON numbers that Arrow would read as
+        floats are read as the file's digits.
 
     Returns
     -------
@@ -544,7 +876,7 @@ def read_table_file(path: Path) -> RawTable:
     if suffix.startswith(".tsv"):
         return read_delimited(path, delimiter="\t")
     if suffix.startswith(".jsonl"):
-        return _read_jsonl(path)
+        return _read_jsonl(path, text_columns)
     if suffix == ".parquet":
         return _read_parquet(path)
     raise SnapshotError(f"{path}: unknown table format — use one of {', '.join(SUFFIXES)}")

@@ -41,21 +41,27 @@ def find_higgs_files(path: Path) -> dict[str, Path]:
     """Higgs files under ``path`` (a directory or one file), keyed by role."""
     candidates = sorted(path.iterdir()) if path.is_dir() else [path]
     found: dict[str, Path] = {}
+    stems = {"activity": "higgs-activity_time.txt", "social": "higgs-social_network.edgelist",
+             **{layer: f"higgs-{layer}_network.edgelist" for layer in _LAYERS}}
     for p in candidates:
-        if _match(p, "higgs-activity_time.txt"):
-            found["activity"] = p
-        elif _match(p, "higgs-social_network.edgelist"):
-            found["social"] = p
-        else:
-            for layer in _LAYERS:
-                if _match(p, f"higgs-{layer}_network.edgelist"):
-                    found[layer] = p
+        for role, stem in stems.items():
+            if _match(p, stem):
+                if role in found:  # the plain file and its .gz: which one is meant?
+                    raise SnapshotError(
+                        f"{path}: both {found[role].name} and {p.name} are there — move one of "
+                        "them away (they would be read twice, or one of them ignored)")
+                found[role] = p
     return found
 
 
 def is_higgs(path: Path) -> bool:
     """Whether ``path`` is a Higgs file or a directory holding some."""
-    return bool(find_higgs_files(path)) if path.exists() else False
+    if not path.exists():
+        return False
+    try:
+        return bool(find_higgs_files(path))
+    except SnapshotError:  # a plain file and its .gz: claim it, reading says which
+        return True
 
 
 def _map_activity(raw: RawTable) -> RawTable:
@@ -105,16 +111,16 @@ def read_higgs(
                               interaction_types=interaction_types)
     if "social" in files:
         builder.add("follows", read_delimited(files["social"], column_names=["src", "dst"],
-                                              delimiter=" "))
+                                              delimiter=" ", snap_text=True))
     if "activity" in files:
         raw = read_delimited(files["activity"], column_names=["src", "dst", "ts", "type"],
-                             delimiter=" ")
+                             delimiter=" ", snap_text=True)
         builder.add("interactions", raw, transform=_map_activity)
     else:
         for layer, type_name in _LAYERS.items():
             if layer in files:
                 raw = read_delimited(files[layer], column_names=["src", "dst", "weight"],
-                                     delimiter=" ")
+                                     delimiter=" ", snap_text=True)
                 builder.add("interactions", raw, transform=_with_type(type_name))
     return builder.build()
 

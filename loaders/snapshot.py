@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from graph_influence.loaders.checks import concat_rejects, empty_rejects
-from graph_influence.loaders.files import RawTable
+from graph_influence.loaders.files import READ_ERRORS, RawTable, read_error
 from graph_influence.loaders.validate import (
     TableReport,
     ValidatedTable,
@@ -48,6 +48,10 @@ class Snapshot:
     unresolved : pyarrow.Table
         References the importer could not resolve (same columns as ``rejects``; counted in
         ``reports[table].unresolved``, not in ``read``).
+    ignored : list of (str, str)
+        Files of the input that were not read, each with the reason (``follow.csv``: "not a
+        table name — did you mean follows.csv?"); the files read are in
+        ``reports[table].files``.
     """
 
     source: str
@@ -58,6 +62,7 @@ class Snapshot:
     fingerprint: str
     interaction_types: list[str] = field(default_factory=list)
     unresolved: pa.Table = field(default_factory=empty_rejects)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def n_rejected(self) -> int:
@@ -151,6 +156,11 @@ class SnapshotBuilder:
         }
         self._parts: dict[str, list[ValidatedTable]] = {name: [] for name in TABLE_ORDER}
         self._files: list[Path] = []
+        self._ignored: list[tuple[str, str]] = []
+
+    def ignore(self, path: Path | str, reason: str) -> None:
+        """List a file of the input that is not read (``Snapshot.ignored``), and why."""
+        self._ignored.append((str(path), reason))
 
     def add(
         self,
@@ -178,10 +188,13 @@ class SnapshotBuilder:
         _release_arrow_memory()  # the previous file's raw columns
         if transform is not None:
             raw = transform(raw)
-        validated = validate_table(
-            raw, TABLES[table_name], on_error=self.on_error, interaction_types=self.types,
-            ts_unit=self.ts_unit,
-        )
+        try:  # the error path reads the file again (lines, record text)
+            validated = validate_table(
+                raw, TABLES[table_name], on_error=self.on_error, interaction_types=self.types,
+                ts_unit=self.ts_unit,
+            )
+        except READ_ERRORS as exc:
+            raise read_error(raw.path, exc) from exc
         self._parts[table_name].append(validated)
         self._files.append(raw.path)
 
@@ -209,4 +222,5 @@ class SnapshotBuilder:
             rejects=concat_rejects(rejects),
             fingerprint=fingerprint or fingerprint_files(self._files),
             interaction_types=sorted(self.types),
+            ignored=list(self._ignored),
         )

@@ -90,8 +90,13 @@ class Collected:
 
 
 def id_str(value: Any) -> str:
-    """An id as a string (some tools write numbers); ``""`` for none."""
-    return value if isinstance(value, str) else "" if value is None else str(value)
+    """An id as a string (some tools write numbers); ``""`` for none, and for an object,
+    array or boolean, which are no ids (the record is then reported as lacking its id)."""
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, dict | list | bool):
+        return ""
+    return str(value)
 
 
 def dump(value: Any) -> str:

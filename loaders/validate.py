@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_influence.errors import InputError
+from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import REJECT_COLUMNS, Check, Verdict, check_on_error, settle
 from graph_influence.loaders.files import RawTable, column_strings
 from graph_influence.schema import ColumnSpec, TableSpec
@@ -204,19 +204,26 @@ def parse_timestamps(
     per_unit = TS_UNITS[unit]
     check_millis = unit == "s"
     n = len(values)
+    if pa.types.is_date(values.type):
+        values = values.cast(pa.timestamp("s"))
     if pa.types.is_timestamp(values.type):
-        if values.type.tz is not None:
-            values = values.cast(pa.timestamp(values.type.unit, tz="UTC")).cast(
-                pa.timestamp(values.type.unit)
-            )
-        return values.cast(pa.timestamp("us")), np.zeros(n, bool), np.zeros(n, bool)
+        return _native_timestamps(values)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+            or pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
+            or pa.types.is_null(values.type)):
+        # booleans (a Parquet bool column would read as 1970-01-01), nested values, ...
+        bad = ~_mask(values.is_null()) if len(values) else np.zeros(0, bool)
+        return _ts(np.zeros(n, np.int64), np.zeros(n, bool)), bad, np.zeros(n, bool)
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         values = values.cast(pa.string())
+    lo, hi = _MIN_MICROS / per_unit, _MAX_MICROS / per_unit
     if values.null_count == 0:
         try:  # the common case, all integer epochs: one cast, no copy of the text
             epoch = values.cast(pa.int64()).to_numpy()
             millis = (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else np.zeros(n, bool)
-            return _ts(np.where(millis, 0, epoch) * per_unit, ~millis), np.zeros(n, bool), millis
+            out = ~millis & ((epoch < lo) | (epoch > hi))
+            ok = ~(millis | out)
+            return _ts(np.where(ok, epoch, 0) * per_unit, ok), out, millis
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     text = pc.utf8_trim_whitespace(values.fill_null(""))
@@ -227,10 +234,13 @@ def parse_timestamps(
     try:  # all epoch numbers
         epoch = text.cast(pa.float64()).to_numpy(zero_copy_only=False)
         epoch = np.where(empty, 0.0, epoch)
-        millis = (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else np.zeros(n, bool)
-        micros = np.round(np.where(millis, 0.0, epoch) * per_unit).astype(np.int64)
-        valid = ~(empty | millis)
-        return _ts(micros, valid), no_bad, millis
+        finite = np.isfinite(epoch)
+        millis = finite & (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else (
+            np.zeros(n, bool))
+        bad = ~empty & ~millis & (~finite | (epoch < lo) | (epoch > hi))  # nan, inf, year > 9999
+        valid = ~(empty | millis | bad)
+        micros = np.round(np.where(valid, epoch, 0.0) * per_unit).astype(np.int64)
+        return _ts(micros, valid), bad, millis
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     try:  # all ISO-8601 that Arrow reads
@@ -244,10 +254,10 @@ def parse_timestamps(
     millis = numeric & (np.abs(epoch) > _MAX_EPOCH_SECONDS) if check_millis else (
         np.zeros(n, bool))
     micros = np.zeros(n, dtype=np.int64)
-    ok_num = numeric & ~millis
+    bad = numeric & ~millis & ((epoch < lo) | (epoch > hi))
+    ok_num = numeric & ~millis & ~bad
     micros[ok_num] = np.round(epoch[ok_num] * per_unit).astype(np.int64)
     need_text = ~numeric & ~empty
-    bad = np.zeros(n, dtype=bool)
     if need_text.any():
         idx = np.flatnonzero(need_text)
         found = np.zeros(len(idx), dtype=bool)
@@ -265,18 +275,50 @@ def parse_timestamps(
     return _ts(micros, ~(empty | bad | millis)), bad, millis
 
 
+#: Timestamps are read within years 1..9999 (``0001-01-01`` to ``9999-12-31T23:59:59.999999``,
+#: in microseconds since the epoch): what ISO-8601 text and the stores can hold.
+_MIN_MICROS = -62_135_596_800 * 1_000_000
+_MAX_MICROS = 253_402_300_800 * 1_000_000 - 1
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _native_timestamps(values: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """A timestamp column (Parquet) as ``timestamp[us]`` (UTC), years outside 1..9999 bad."""
+    n = len(values)
+    unit = values.type.unit
+    raw = values.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    raw = np.nan_to_num(np.asarray(raw, dtype=float), nan=0.0)
+    per = _PER_SECOND[unit] / 1_000_000
+    bad = ~_mask(values.is_null()) & ((raw < _MIN_MICROS * per) | (raw > _MAX_MICROS * per))
+    if bad.any():
+        values = pc.if_else(pa.array(bad), pa.scalar(None, values.type), values)
+    if values.type.tz is not None:
+        values = values.cast(pa.timestamp(unit, tz="UTC")).cast(pa.timestamp(unit))
+    return values.cast(pa.timestamp("us")), bad, np.zeros(n, bool)
+
+
 def _ts(micros: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.array(micros, type=pa.int64(), mask=~valid).cast(pa.timestamp("us"))
+
+
+def _as_text(values: pa.Array) -> pa.Array:
+    """``values`` as strings for messages (nested values as their Python text)."""
+    try:
+        return values.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pa.array([None if v is None else str(v) for v in values.to_pylist()], pa.string())
 
 
 def _check_ts(spec: ColumnSpec, values: pa.Array, *, unit: str = "s"
               ) -> tuple[pa.Array, list[Check]]:
     ts, bad, millis = parse_timestamps(values, unit=unit)
-    shown = values if pa.types.is_string(values.type) else values.cast(pa.string())
+    shown = values if pa.types.is_string(values.type) else _as_text(values)
     return ts, [
         Check(spec.name, bad, _quoted("cannot read timestamp '", shown, "'"),
                "use ISO-8601 (2024-05-01T12:00:00Z), a Twitter or RFC 2822 date, or epoch "
-               "seconds (--ts-unit ms|us for milliseconds or microseconds)"),
+               "seconds (--ts-unit ms|us for milliseconds or microseconds), within years "
+               "1..9999"),
         Check(spec.name, millis, _quoted("timestamp '", shown, "' looks like milliseconds"),
                "load with --ts-unit ms, or give epoch seconds or ISO-8601"),
     ]
@@ -419,10 +461,25 @@ def _require_columns(raw: RawTable, spec: TableSpec) -> None:
 def _column_values(raw: RawTable, col: ColumnSpec) -> pa.Array | pa.ChunkedArray:
     """The column ``col`` of ``raw`` as its checker takes it."""
     values = raw.table.column(col.name)
+    _check_column_type(raw, col, values.type)
     if col.kind in ("id", "str") and _plain_strings(values):
         return values  # checked chunk by chunk: copying 5M strings into one array costs ~50 MB each
     values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     return column_strings(values) if col.kind in ("id", "str", "type") else values
+
+
+def _check_column_type(raw: RawTable, col: ColumnSpec, type_: pa.DataType) -> None:
+    """Raise :class:`SnapshotError` for a column whose type cannot hold its kind's values (a
+    Parquet ``list<string>`` or struct anywhere, booleans as ids, types or weights)."""
+    t = type_.value_type if pa.types.is_dictionary(type_) else type_
+    nested = pa.types.is_nested(t)
+    boolean = pa.types.is_boolean(t) and col.kind in ("id", "type", "weight")
+    binary = (pa.types.is_binary(t) or pa.types.is_large_binary(t)) and col.kind != "str"
+    if nested or boolean or binary:
+        what = {"id": "strings or integers", "type": "strings", "weight": "numbers",
+                "ts": "timestamps, dates, numbers or strings", "str": "strings"}[col.kind]
+        raise SnapshotError(f"{raw.path}: column {col.name!r} holds {t} values — a {col.kind} "
+                            f"column needs {what}")
 
 
 def _check_columns(

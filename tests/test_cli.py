@@ -349,6 +349,9 @@ def test_neo4j_up_says_what_it_does_and_keeps_its_port(tmp_path, monkeypatch, ca
     monkeypatch.setattr(ns, "_jars_ready", lambda s: False)
     monkeypatch.setattr(ns, "_ensure_jars_in", lambda s, **kw: s / "lib")
     monkeypatch.setattr(ns, "_is_neo4j_server", lambda pid: False)
+    # the fake server listens nowhere: whether port 40000 is free on this machine is not the
+    # question (another test's server may hold it for a moment)
+    monkeypatch.setattr(ns, "_port_is_free", lambda port, host="127.0.0.1": True)
     assert ns.main(["--root", str(tmp_path), "up"]) == 0
     out, err = capsys.readouterr()
     assert out == "NEO4J_URI=bolt://127.0.0.1:40000\n"

@@ -54,13 +54,18 @@ def analyze(**options) -> None:
     from graph_influence.algorithms.scaling import Calibration
     from graph_influence.analysis import analyze as run_analysis
     from graph_influence.cli.queries import write_top
-    from graph_influence.stores import open_store
+    from graph_influence.errors import StoreNotReadyError
+    from graph_influence.stores import local_store_path, open_store
 
-    cal = Calibration.load(options["calibration"]) if options["calibration"] else None
+    path = local_store_path(options["store"])
+    if path is not None and not Path(path).exists():  # not created just to report it empty
+        raise StoreNotReadyError(f"no store at {path} — load a snapshot first: "
+                                 "graph-influence load SNAPSHOT")
     save_to = options["save_calibration"]
     to_stdout = save_to is not None and str(save_to) == "-"
     if save_to and not to_stdout:  # a path that cannot be written fails now, not at the end
-        Calibration.check_can_save(save_to)
+        Calibration.check_can_save(save_to, store_url=options["store"])
+    cal = Calibration.load(options["calibration"]) if options["calibration"] else None
     limit = options["limit_alias"] or options["limit"]
     with open_store(options["store"]) as st:
         result = run_analysis(st, params, calibration=cal)

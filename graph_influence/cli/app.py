@@ -107,7 +107,9 @@ def handle_errors(func):
                 text = exc.for_flags(flag_of)
             else:
                 text = str(exc)
-            echo_err(f"error: {text}", always=True)
+            from graph_influence.stores import redact_url
+
+            echo_err(f"error: {redact_url(text)}", always=True)
             raise typer.Exit(1) from None
         except BrokenPipeError:
             _stdout_gone()

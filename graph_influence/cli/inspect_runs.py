@@ -172,7 +172,7 @@ def report(
 
     to_stdout = str(path) == "-"
     if not to_stdout:
-        check_output(path)  # before anything is read or computed
+        check_output(path, store_url=store)  # before anything is read or computed
     with _open(store) as st:
         if to_stdout:
             page = render_report(st, topics=topic, run_id=run)

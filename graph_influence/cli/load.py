@@ -115,6 +115,11 @@ def load(
     from graph_influence.loading import load_snapshot
     from graph_influence.stores import open_store
 
+    if rejects is not None:  # before the input is read or the store opened
+        from graph_influence.outputs import check_output
+
+        check_output(rejects, store_url=store, inputs=() if snapshot == "-" else (snapshot,),
+                     what="write the rejects to")
     column_map = {k: v for k, v in (("src", src), ("dst", dst), ("ts", ts), ("weight", weight),
                                     ("topics", topics), ("post_id", post_id)) if v}
     with _input_path(snapshot) as path:
@@ -214,6 +219,7 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
             "format": summary.format, "already_loaded_as": summary.already_loaded_as,
             "tables": {k: vars(v) for k, v in summary.reports.items()},
             "rejects_file": str(rejects_path) if rejects_path else None,
+            "ignored": [[path, why] for path, why in summary.ignored],
             "seconds": summary.seconds,
         })
         return
@@ -240,6 +246,8 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
         if r.excluded:
             extras.append(f"excluded {r.excluded:,} (--exclude-user)")
         out.write(line + ("; " + "; ".join(extras) if extras else "") + "\n")
+    for path, why in summary.ignored:
+        out.write(f"  ignored {display(path)}: {display(why)}\n")
     if summary.already_loaded_as:
         out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "
                   "nothing was duplicated\n")

@@ -51,12 +51,21 @@ def _with_name(rows, columns: list[str], fmt: str) -> list[str]:
     return columns
 
 
-def write_top(rows, fmt: str) -> None:
+def write_top(rows, fmt: str, *, csv_safe: bool = False) -> None:
     """Write a leaderboard (``rank, id, score, influence[, name]``)."""
     from graph_influence.formatting import write_rows
 
     columns, values = _select(rows, _with_name(rows, ["rank", "id", "score", "influence"], fmt))
-    write_rows(columns, values, fmt, float_digits={"score": 1})
+    write_rows(columns, values, fmt, float_digits={"score": 1}, csv_safe=csv_safe)
+
+
+#: ``--csv-safe``: neutralise spreadsheet formulas in CSV cells.
+CsvSafeOption = Annotated[
+    bool,
+    typer.Option("--csv-safe", help="CSV: put ' before text cells starting with = + - @, a "
+                 "tab or a carriage return, so a spreadsheet does not run them as formulas "
+                 "(default: every cell verbatim).", rich_help_panel="Output"),
+]
 
 
 @app.command()
@@ -70,6 +79,7 @@ def top(
         "--topic", help="Rank by influence on this topic (see graph-influence topics).",
         show_default=False)] = None,
     format: FormatOption = OutputFormat.table,
+    csv_safe: CsvSafeOption = False,
 ) -> None:
     """Print the top influencers of the latest analysis, overall or for one topic.
 
@@ -82,7 +92,7 @@ def top(
     if topic is None:
         with _open(store) as st:
             rows = st.top_rows(limit, run_id=run)
-        write_top(rows, format.value)
+        write_top(rows, format.value, csv_safe=csv_safe)
         return
     from graph_influence.topic_names import normalize_topic
 
@@ -90,7 +100,8 @@ def top(
         rows = st.top_topic_rows(normalize_topic(topic), limit, run_id=run)
     wanted = ["rank", "id", "score", "topic_influence", "influence", "score_overall"]
     columns, values = _select(rows, _with_name(rows, wanted, format.value))
-    write_rows(columns, values, format.value, float_digits={"score": 1, "score_overall": 1})
+    write_rows(columns, values, format.value, float_digits={"score": 1, "score_overall": 1},
+               csv_safe=csv_safe)
 
 
 @app.command()
@@ -161,9 +172,11 @@ def info(
     Example: graph-influence info --format json
     """
     from graph_influence.formatting import write_json
+    from graph_influence.stores import redact_url
 
     with _open(store) as st:
         data = st.info()
+    data["store"] = redact_url(data["store"])
     if format.value == "json":
         write_json({**data, **data["counts"]})
         return
@@ -204,6 +217,7 @@ def export(
                                           show_default=False)
     ] = None,
     run: RunOption = None,
+    csv_safe: CsvSafeOption = False,
 ) -> None:
     """Export one row per user (id, influence, score, rank, community, topic scores), or the
     influence graph with those as node attributes (GraphML, GEXF).
@@ -215,7 +229,9 @@ def export(
     """
     from graph_influence.exporting import GRAPH_EXPORT_FORMATS, export_graph, export_scores
     from graph_influence.formatting import is_stdout, output_path
+    from graph_influence.outputs import check_output
 
+    check_output(out, store_url=store, what="export to")  # before the store is opened
     to_stdout = is_stdout(out)
     fmt = (format.value if format else None) or ("csv" if to_stdout else
                                                   out.suffix.lstrip(".").lower())
@@ -227,6 +243,7 @@ def export(
             done = f"wrote {n:,} users and {m:,} edges to {where}"
         else:
             n = export_scores(st, path, format=fmt if to_stdout else
-                              (format.value if format else None), run_id=run)
+                              (format.value if format else None), run_id=run,
+                              csv_safe=csv_safe)
             done = f"wrote {n:,} users to {where}"
     echo_err(done)

@@ -69,6 +69,7 @@ class LoadSummary:
     already_loaded_as: str | None = None
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, why), not read
 
 
 @dataclass

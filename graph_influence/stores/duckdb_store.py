@@ -41,7 +41,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import duckdb
 
@@ -184,9 +184,15 @@ class DuckDBStore(Store):
             raise StoreError(
                 f"{self.path} is not a graph-influence store (DuckDB could not open it: {exc})"
             ) from exc
-        if not read_only:
-            self._create_schema()
-        self._check_schema()
+        try:
+            if self._tables():  # an existing database: a store of this version, or refused
+                self._check_schema()
+            if not read_only:
+                self._create_schema()
+            self._check_schema()
+        except BaseException:
+            self.con.close()
+            raise
 
     # -- lifecycle -----------------------------------------------------------------------
     @classmethod
@@ -212,21 +218,71 @@ class DuckDBStore(Store):
             [str(SCHEMA_VERSION)],
         )
 
+    def _tables(self) -> list[str]:
+        """The tables of the database's main schema."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND NOT temporary ORDER BY table_name").fetchall()]
+
     def _check_schema(self) -> None:
+        """Raise unless the database is a store of this schema version (nothing is changed
+        in a database that is not: a foreign DuckDB file is refused as it is)."""
         try:
             rows = self.con.execute(
                 "SELECT value FROM meta WHERE key = 'schema_version'"
             ).fetchall()
             row = rows[0] if rows else None
-        except duckdb.CatalogException as exc:
+        except duckdb.Error as exc:  # no meta table, or one of another shape
+            tables = self._tables()
+            held = (f"; it holds table{'s' if len(tables) > 1 else ''} "
+                    f"{', '.join(tables[:5])}{', ...' if len(tables) > 5 else ''}"
+                    if tables else "")
             raise StoreError(
-                f"{self.path} is a DuckDB file but not a graph-influence store"
+                f"{self.path} is a DuckDB database but not a graph-influence store{held} — "
+                "it was left unchanged; give --store a new file or an existing store"
             ) from exc
+        if row is None:
+            raise StoreError(
+                f"{self.path} is a DuckDB database but not a graph-influence store (its meta "
+                "table has no schema version) — it was left unchanged; give --store a new "
+                "file or an existing store")
         if row is None or int(row[0]) != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has store schema version {row and row[0]}, this graph-influence "
                 f"reads version {SCHEMA_VERSION} — load the snapshot into a new store"
             )
+
+    # -- transactions --------------------------------------------------------------------
+    def _rollback(self) -> None:
+        """Roll back after an error; a rollback that fails too (a full disk, an invalidated
+        database) is not shown: the first error is the one that says what went wrong."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def _quietly(self, sql: str) -> None:
+        """A clean-up statement after a transaction; after a fatal error it cannot run, and
+        its own error would hide the first one."""
+        try:
+            self.con.execute(sql)
+        except duckdb.Error:
+            pass
+
+    def _fail(self, exc: BaseException, what: str) -> NoReturn:
+        """Roll back after ``exc`` and raise the first error: an interrupted query (Ctrl-C)
+        as :class:`KeyboardInterrupt`, a failed write (full disk, read-only file system, out
+        of memory) as one :class:`StoreError`, anything else as it is."""
+        self._rollback()
+        if isinstance(exc, duckdb.InterruptException):
+            raise KeyboardInterrupt from None
+        if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException
+                      | duckdb.FatalException):
+            text = str(exc).strip()
+            first = text.splitlines()[0] if text else type(exc).__name__
+            raise StoreError(f"{what} failed in {self.path}: {first} — nothing was "
+                             "committed") from exc
+        raise exc
 
     # -- loading -------------------------------------------------------------------------
     def write_snapshot(
@@ -300,18 +356,17 @@ class DuckDBStore(Store):
             )
             stage("store: commit")
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            self._fail(exc, "the load")
         finally:
-            con.execute("SET preserve_insertion_order = true")
+            self._quietly("SET preserve_insertion_order = true")
             if bounded:  # back to DuckDB's default (the connection is the store's own)
-                con.execute("RESET memory_limit")
+                self._quietly("RESET memory_limit")
             for view in staged:
                 con.unregister(view)
-            con.execute("DROP TABLE IF EXISTS temp.staged_follows")
-            con.execute("DROP TABLE IF EXISTS temp.repeated_events")
-            con.execute("DROP TABLE IF EXISTS temp.repeat_seq")
+            self._quietly("DROP TABLE IF EXISTS temp.staged_follows")
+            self._quietly("DROP TABLE IF EXISTS temp.repeated_events")
+            self._quietly("DROP TABLE IF EXISTS temp.repeat_seq")
         if consume:
             for name, table in snapshot.tables.items():
                 snapshot.tables[name] = table.schema.empty_table()
@@ -631,9 +686,8 @@ class DuckDBStore(Store):
             if communities is not None:
                 self._write_communities(run_id, view, communities)
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            self._fail(exc, "writing the run")
         finally:
             con.unregister("s_results")
         run.run_id = run_id
@@ -899,11 +953,10 @@ class DuckDBStore(Store):
                 con.execute(f"DELETE FROM {_CLAIMS[table][0]} WHERE load_id = ?", [load_id])
             con.execute("DELETE FROM loads WHERE load_id = ?", [load_id])
             con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            self._fail(exc, "dropping the load")
         finally:
-            con.execute("DROP TABLE IF EXISTS temp.heirs")
+            self._quietly("DROP TABLE IF EXISTS temp.heirs")
         return DropSummary(load_id, entry["source"], entry["format"],
                            {t: removed[t] for t in TABLE_ORDER}, {t: kept[t] for t in TABLE_ORDER},
                            runs)
@@ -965,6 +1018,5 @@ class DuckDBStore(Store):
             self.con.execute("BEGIN TRANSACTION")
             self._delete_run_rows(rid)
             self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
+        except BaseException as exc:
+            self._fail(exc, "deleting the run")
