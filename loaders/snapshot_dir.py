@@ -96,7 +96,7 @@ def _why_ignored(entry: Path, suffix: str | None) -> str:
             return f"not a table name — did you mean {meant}{suffix}?"
         return (f"not a table file — did you mean {meant}.csv? (suffixes "
                 f"{', '.join(SUFFIXES)})")
-    return f"not a table ({', '.join(TABLE_ORDER)}; suffixes {', '.join(SUFFIXES)})"
+    return "not a snapshot table"
 
 
 def is_snapshot_dir(path: Path) -> bool:
@@ -161,7 +161,7 @@ def read_snapshot_dir(
             f"(suffixes {', '.join(SUFFIXES)})" + (f"; {hints}" if hints else "")
         )
     for path, why in ignored:
-        logger.warning("%s: ignored: %s", path, why)
+        logger.info("%s: ignored: %s", path, why)  # the load report lists it
     builder = SnapshotBuilder(
         str(directory), "dir", on_error=on_error, interaction_types=interaction_types,
         ts_unit=ts_unit,
