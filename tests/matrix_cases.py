@@ -25,7 +25,8 @@ TABLES = ("users", "follows", "interactions", "posts")
 
 @dataclass(frozen=True)
 class Bad:
-    """A row at fault: where it is (``line``/``column``, or ``row`` in a Parquet file)."""
+    """A row at fault: where it is (``line``/``column``, or ``row`` in a Parquet file: the row
+    index counted from 0, the README's convention for files without lines, as in pyarrow)."""
 
     table: str | None  # None: any table (a social format decides which table a record feeds)
     file: str
@@ -388,15 +389,15 @@ def parquet_cases() -> None:
         adds=merge_keys(good), loaded={"follows": 3}))
     add(Case("parquet-bool-ts", "timestamps: bool in Parquet", {"follows.parquet": _parquet(
         pa.table({"src": src, "dst": dst, "ts": [True, False, True]}))}, ".",
-        bad=tuple(Bad("follows", "follows.parquet", row=n, column=3) for n in (1, 2, 3)),
+        bad=tuple(Bad("follows", "follows.parquet", row=n, column=3) for n in (0, 1, 2)),
         loaded={"follows": 0}))
     add(Case("parquet-null-src", "ids: null in Parquet", {"follows.parquet": _parquet(
         pa.table({"src": [src[0], None, src[2]], "dst": dst}))}, ".",
-        bad=(Bad("follows", "follows.parquet", row=2),),
+        bad=(Bad("follows", "follows.parquet", row=1),),
         adds=merge_keys([good[0], good[2]]), loaded={"follows": 2}))
     add(Case("parquet-nan-ts", "timestamps: nan in Parquet", {"follows.parquet": _parquet(
         pa.table({"src": src, "dst": dst, "ts": [1.7e9, float("nan"), 1.7e9]}))}, ".",
-        bad=(Bad("follows", "follows.parquet", row=2),),
+        bad=(Bad("follows", "follows.parquet", row=1),),
         adds=merge_keys([good[0], good[2]]), loaded={"follows": 2}))
     add(Case("parquet-int-ids", "ids: integers in Parquet", {"follows.parquet": _parquet(
         pa.table({"src": [1, 2, 3], "dst": [2, 3, 1]}))}, ".",

@@ -36,16 +36,12 @@ BASELINE, BASELINE_KEYS, CASES, TABLES = (matrix_cases.BASELINE, matrix_cases.BA
 runner = CliRunner()
 
 #: (case id, store, mode) -> the bullet of issue 13 it still fails; "*" matches any store/mode.
-_PARQUET_ROWS = "Parquet rows are numbered from 0 ('row 0' is the first row; lines are 1-based)"
 _HUGE_ID = ("ids: huge — a 10,000-character id exceeds Neo4j's index key size, so the load "
             "fails with a store error in both modes (DuckDB loads it)")
 KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
     ("ids-huge-follows-src", "neo4j", "*"): _HUGE_ID,
     ("ids-huge-follows-dst", "neo4j", "*"): _HUGE_ID,
     ("ids-huge-users", "neo4j", "*"): _HUGE_ID,
-    ("parquet-bool-ts", "*", "*"): _PARQUET_ROWS,
-    ("parquet-null-src", "*", "*"): _PARQUET_ROWS,
-    ("parquet-nan-ts", "*", "*"): _PARQUET_ROWS,
 }
 
 
