@@ -47,8 +47,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph_influence.errors import SnapshotError
-from graph_influence.loaders.registry import Importer, ReadOptions
+from graph_influence.loaders.registry import Importer
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.sniff import BadJson, first_json_record, iter_json_records
 from graph_influence.loaders.social import (
@@ -58,7 +57,9 @@ from graph_influence.loaders.social import (
     build_social_snapshot,
     dump,
     id_str,
+    input_files,
     no_gc,
+    options_reader,
 )
 from graph_influence.loaders.textio import base_name
 
@@ -363,12 +364,8 @@ def read_bluesky(
     >>> snap.tables["users"].select(["id", "name"]).to_pylist()
     [{'id': 'did:plc:alice', 'name': 'alice.bsky.social'}]
     """
-    path = Path(path)
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file or directory")
-    files = find_bluesky_files(path)
-    if not files:
-        raise SnapshotError(f"{path}: no Bluesky files found ({', '.join(BLUESKY_SUFFIXES)})")
+    path, files = input_files(path, find_bluesky_files,
+                              f"no Bluesky files found ({', '.join(BLUESKY_SUFFIXES)})")
     collected = Collected()
     with no_gc():
         for k, file in enumerate(files):
@@ -378,17 +375,11 @@ def read_bluesky(
                                  exclude_users=exclude_users)
 
 
-def _read(path: Path, options: ReadOptions) -> Snapshot:
-    return read_bluesky(path, on_error=options.on_error,
-                        exclude_users=options.exclude_users or (),
-                        interaction_types=options.interaction_types)
-
-
 #: ``--format bluesky``.
 IMPORTER = Importer(
     name="bluesky",
     summary="Bluesky: Jetstream events, app.bsky.* repository records, post and profile views",
-    read=_read,
+    read=options_reader(read_bluesky),
     detect=is_bluesky,
     options=frozenset({"exclude_users"}),
     precedence=40,

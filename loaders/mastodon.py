@@ -51,8 +51,7 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from graph_influence.errors import SnapshotError
-from graph_influence.loaders.registry import Importer, ReadOptions
+from graph_influence.loaders.registry import Importer
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.sniff import BadJson, first_json_record, iter_json_records
 from graph_influence.loaders.social import (
@@ -62,7 +61,9 @@ from graph_influence.loaders.social import (
     build_social_snapshot,
     dump,
     id_str,
+    input_files,
     no_gc,
+    options_reader,
 )
 from graph_influence.loaders.textio import base_name
 
@@ -456,13 +457,9 @@ def read_mastodon(
     >>> snap.tables["posts"]["text"].to_pylist()
     ['hi @bob #fediverse']
     """
-    path = Path(path)
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file or directory")
-    files = find_mastodon_files(path)
-    if not files:
-        raise SnapshotError(f"{path}: no Mastodon files found — expected an archive's "
-                            f"outbox.json or REST API statuses ({', '.join(MASTODON_SUFFIXES)})")
+    path, files = input_files(path, find_mastodon_files, "no Mastodon files found — expected "
+                              "an archive's outbox.json or REST API statuses "
+                              f"({', '.join(MASTODON_SUFFIXES)})")
     collected = Collected()
     owner: list[str | None] = [None]
     readers = []
@@ -477,18 +474,12 @@ def read_mastodon(
                                  exclude_users=exclude_users)
 
 
-def _read(path: Path, options: ReadOptions) -> Snapshot:
-    return read_mastodon(path, on_error=options.on_error,
-                         exclude_users=options.exclude_users or (),
-                         interaction_types=options.interaction_types)
-
-
 #: ``--format mastodon``.
 IMPORTER = Importer(
     name="mastodon",
     summary="Mastodon: an account archive (outbox.json, actor.json, likes.json) or REST API "
             "statuses",
-    read=_read,
+    read=options_reader(read_mastodon),
     detect=is_mastodon,
     options=frozenset({"exclude_users"}),
     precedence=40,

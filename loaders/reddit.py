@@ -66,8 +66,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph_influence.errors import SnapshotError
-from graph_influence.loaders.registry import Importer, ReadOptions
+from graph_influence.loaders.registry import Importer
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.sniff import BadJson, first_json_record, iter_json_records
 from graph_influence.loaders.social import (
@@ -77,7 +76,9 @@ from graph_influence.loaders.social import (
     build_social_snapshot,
     dump,
     id_str,
+    input_files,
     no_gc,
+    options_reader,
 )
 from graph_influence.loaders.textio import base_name, is_compressed
 
@@ -328,14 +329,9 @@ def read_reddit(
     >>> snap.tables["posts"]["id"].to_pylist(), snap.reports["posts"].excluded
     (['t3_abc', 't1_c1', 't1_c2'], 1)
     """
-    path = Path(path)
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file or directory")
-    files = find_reddit_files(path)
-    if not files:
-        raise SnapshotError(f"{path}: no Reddit files found — expected Pushshift dumps "
-                            f"(RC_2019-04.zst, RS_2019-04.zst) or JSON lines "
-                            f"({', '.join(REDDIT_SUFFIXES)})")
+    path, files = input_files(path, find_reddit_files, "no Reddit files found — expected "
+                              "Pushshift dumps (RC_2019-04.zst, RS_2019-04.zst) or JSON lines "
+                              f"({', '.join(REDDIT_SUFFIXES)})")
     excluded = DEFAULT_EXCLUDED_USERS if exclude_users is None else tuple(exclude_users)
     collected = Collected()
     with no_gc():  # millions of live parsed objects make every collection expensive
@@ -350,17 +346,11 @@ def read_reddit(
     return snap
 
 
-def _read(path: Path, options: ReadOptions) -> Snapshot:
-    return read_reddit(path, on_error=options.on_error,
-                       interaction_types=options.interaction_types,
-                       exclude_users=options.exclude_users)
-
-
 #: ``--format reddit``.
 IMPORTER = Importer(
     name="reddit",
     summary="Reddit comments and submissions: Pushshift NDJSON dumps (RC_/RS_, .zst), JSON lines",
-    read=_read,
+    read=options_reader(read_reddit),
     detect=is_reddit,
     options=frozenset({"exclude_users"}),
     precedence=40,

@@ -33,13 +33,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_influence.errors import InputError
+from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import Check, Records, concat_rejects, settle
 from graph_influence.loaders.files import RawTable
 from graph_influence.loaders.snapshot import Snapshot, SnapshotBuilder, fingerprint_files
 from graph_influence.loaders.sniff import iter_json_records
 
-__all__ = ["Collected", "Item", "JsonTable", "build_social_snapshot", "id_str", "no_gc"]
+__all__ = ["Collected", "Item", "JsonTable", "build_social_snapshot", "id_str", "input_files",
+           "no_gc", "options_reader"]
 
 #: Characters of a record kept in messages and rejects.
 RECORD_CHARS = 500
@@ -102,6 +103,31 @@ def id_str(value: Any) -> str:
 def dump(value: Any) -> str:
     """A JSON value as message text (cut to :data:`RECORD_CHARS`)."""
     return json.dumps(value, ensure_ascii=False)[:RECORD_CHARS]
+
+
+def input_files(path: str | Path, find: Callable[[Path], list[Path]], expected: str
+                ) -> tuple[Path, list[Path]]:
+    """``path`` and the files ``find`` picks in it; a :class:`SnapshotError` when the path does
+    not exist or holds none (``expected``: what the message says the format reads)."""
+    path = Path(path)
+    if not path.exists():
+        raise SnapshotError(f"{path}: no such file or directory")
+    files = find(path)
+    if not files:
+        raise SnapshotError(f"{path}: {expected}")
+    return path, files
+
+
+def options_reader(read: Callable[..., Snapshot]) -> Callable[[Path, Any], Snapshot]:
+    """An ``Importer.read`` (``(path, ReadOptions)``) for a social adapter's ``read_X(path, *,
+    on_error, interaction_types, exclude_users)``; ``exclude_users=None`` means the format's
+    default."""
+
+    def read_with_options(path: Path, options) -> Snapshot:
+        return read(path, on_error=options.on_error, interaction_types=options.interaction_types,
+                    exclude_users=options.exclude_users)
+
+    return read_with_options
 
 
 @contextmanager
@@ -359,7 +385,7 @@ def build_social_snapshot(
     source: str,
     on_error: str = "fail",
     interaction_types: Iterable[str] = (),
-    exclude_users: Iterable[str] = (),
+    exclude_users: Iterable[str] | None = (),
     fingerprint: str | None = None,
 ) -> Snapshot:
     """Resolve what an adapter collected into a validated :class:`Snapshot`.
@@ -396,7 +422,7 @@ def _build(collected, files, fmt, *, source, on_error, interaction_types, exclud
            fingerprint) -> Snapshot:
     if on_error == "fail":
         _raise_first_malformed(collected, files, fmt)
-    exclude = _Excluder(collected, exclude_users)
+    exclude = _Excluder(collected, exclude_users or ())
     resolved = _resolve(collected, len(files), exclude, fmt)
     builder = SnapshotBuilder(source, fmt.name, on_error=on_error,
                               interaction_types=interaction_types)

@@ -54,8 +54,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from graph_influence.errors import SnapshotError
-from graph_influence.loaders.registry import Importer, ReadOptions
+from graph_influence.loaders.registry import Importer
 from graph_influence.loaders.snapshot import Snapshot
 from graph_influence.loaders.sniff import BadJson, first_json_record, iter_json_records
 from graph_influence.loaders.social import (
@@ -65,7 +64,9 @@ from graph_influence.loaders.social import (
     build_social_snapshot,
     dump,
     id_str,
+    input_files,
     no_gc,
+    options_reader,
 )
 from graph_influence.loaders.textio import base_name
 
@@ -400,13 +401,8 @@ def read_twitter(
     >>> snap.tables["posts"].num_rows, snap.tables["users"]["name"].to_pylist()
     (2, ['alice', 'bob'])
     """
-    path = Path(path)
-    if not path.exists():
-        raise SnapshotError(f"{path}: no such file or directory")
-    files = find_twitter_files(path)
-    if not files:
-        raise SnapshotError(f"{path}: no Twitter files found — expected twarc/twarc2 JSON lines "
-                            f"({', '.join(TWITTER_SUFFIXES)})")
+    path, files = input_files(path, find_twitter_files, "no Twitter files found — expected "
+                              f"twarc/twarc2 JSON lines ({', '.join(TWITTER_SUFFIXES)})")
     collected = Collected()
     with no_gc():  # millions of live parsed objects make every collection expensive
         for k, file in enumerate(files):
@@ -420,17 +416,11 @@ def read_twitter(
     return snap
 
 
-def _read(path: Path, options: ReadOptions) -> Snapshot:
-    return read_twitter(path, on_error=options.on_error,
-                        exclude_users=options.exclude_users or (),
-                        interaction_types=options.interaction_types)
-
-
 #: ``--format twitter``.
 IMPORTER = Importer(
     name="twitter",
     summary="Twitter API JSON: twarc2 v2 pages or flattened tweets, twarc v1.1 tweets",
-    read=_read,
+    read=options_reader(read_twitter),
     detect=is_twitter,
     options=frozenset({"exclude_users"}),
     precedence=40,
