@@ -5,7 +5,8 @@ Loaders produce tables in this shape; stores consume them. Column types after no
 ========  =========================================================================
 column    normalised Arrow type
 ========  =========================================================================
-ids       ``string`` (taken verbatim: never trimmed or case-folded)
+ids       ``string`` (taken verbatim: never trimmed or case-folded; at most
+          ``MAX_ID_BYTES`` bytes of UTF-8)
 ``ts``    ``timestamp[us]`` (UTC; input is ISO-8601 or epoch seconds)
 ``weight````float64`` (finite, >= 0; default 1.0)
 ``type``  ``string`` (lower-cased interaction type)
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_INTERACTION_TYPES",
+    "MAX_ID_BYTES",
     "SNAPSHOT_FORMATS",
     "TABLES",
     "TABLE_ORDER",
@@ -32,6 +34,12 @@ SNAPSHOT_FORMATS: tuple[str, ...] = (
     "auto", "dir", "higgs", "ego-twitter", "twitter", "mastodon", "bluesky", "reddit", "graph",
     "table", "edgelist",
 )
+
+#: The longest id (user, post) a snapshot may hold, in bytes of UTF-8. Neo4j cannot index a
+#: property value of about 8 KB or more, so both stores refuse ids over half of that: the same
+#: snapshot loads (or is rejected) the same way in each. Real ids are far shorter (a Bluesky
+#: AT-URI or a Mastodon status URI is about 100 bytes).
+MAX_ID_BYTES = 4096
 
 #: Interaction types known without configuration, with their default weights (DESIGN.md §5).
 DEFAULT_INTERACTION_TYPES: dict[str, float] = {

@@ -2,7 +2,9 @@
 interactions are about a topic.
 
 Signals (all normalised: Unicode NFKC, case-folded, a leading ``#`` removed; like Twitter's
-hashtags, a topic must contain a letter, so ``#1`` or ``#...`` are dropped):
+hashtags, a topic must contain a letter, so ``#1`` or ``#...`` are dropped; a topic of more than
+``MAX_TOPIC_CHARS`` (256) characters is no topic either — Twitter's hashtags stop at 139 — and
+is dropped, which also keeps topic names indexable in Neo4j):
 
 - *declared*: the user's ``users.topics`` (``;``-separated);
 - *posted*: the ``topics`` column and the ``#hashtags`` in the ``text`` of the user's posts;
@@ -36,6 +38,9 @@ import scipy.sparse as sp
 
 from graph_influence.graph_view import GraphView
 from graph_influence.topic_names import normalize_topic
+
+#: The longest topic name kept, in characters (longer ones are dropped).
+MAX_TOPIC_CHARS = 256
 
 __all__ = [
     "AFFINITY_WEIGHTS",
@@ -192,9 +197,10 @@ def extract_topic_signals(
             SELECT p.pos AS u, m.topic, t.kind, count(DISTINCT t.item) AS n
             FROM tokens t JOIN norm_map m ON m.raw = t.raw
                  JOIN positions p ON p.uid = t.uid
-            WHERE m.topic <> ''
+            WHERE m.topic <> '' AND length(m.topic) <= $max_chars
             GROUP BY ALL
-            """
+            """,
+            {"max_chars": MAX_TOPIC_CHARS},
         )
         vocab = con.execute(
             """

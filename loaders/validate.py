@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import REJECT_COLUMNS, Check, Verdict, check_on_error, settle
 from graph_influence.loaders.files import RawTable, column_strings
-from graph_influence.schema import ColumnSpec, TableSpec
+from graph_influence.schema import MAX_ID_BYTES, ColumnSpec, TableSpec
 
 __all__ = [
     "REJECT_COLUMNS",
@@ -136,8 +136,20 @@ def _blank(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _check_id(spec: ColumnSpec, values: pa.Array) -> tuple[pa.Array, list[Check]]:
     blank = _blank(values)
     what = f" ({spec.help})" if spec.help else ""
-    return values, [Check(spec.name, blank, f"empty {spec.name}",
-                           f"give every row a non-empty {spec.name}{what}")]
+    size = pc.binary_length(values)
+    long = _mask(pc.greater(size, MAX_ID_BYTES)) & ~blank
+    sizes = np.asarray(size.fill_null(0).to_numpy(zero_copy_only=False))
+
+    def too_long(rows: np.ndarray) -> list[str]:
+        return [f"{spec.name} is {int(sizes[r]):,} bytes long" for r in rows]
+
+    return values, [
+        Check(spec.name, blank, f"empty {spec.name}",
+              f"give every row a non-empty {spec.name}{what}"),
+        Check(spec.name, long, too_long,
+              f"ids are at most {MAX_ID_BYTES:,} bytes of UTF-8 (the same limit in every "
+              "store: Neo4j cannot index longer values); check the column holds ids"),
+    ]
 
 
 def _check_type(

@@ -207,11 +207,18 @@ for table, col in (("users", "id"), ("follows", "src"), ("follows", "dst"),
     dir_case(f"ids-empty-{table}-{col}", "ids: empty", table, column=col, value="")
     dir_case(f"ids-blank-{table}-{col}", "ids: whitespace only", table, column=col,
              value="   ")
+# Ids are at most MAX_ID_BYTES (4,096) bytes of UTF-8 in both stores (Neo4j cannot index 8 KB).
 for col in ("src", "dst"):
     dir_case(f"ids-huge-follows-{col}", "ids: huge (10,000 chars)", "follows", column=col,
-             value="h" * 10_000, valid=True)
-dir_case("ids-huge-users", "ids: huge (10,000 chars)", "users", column="id", value="H" * 10_000,
-         valid=True)
+             value="h" * 10_000)
+    dir_case(f"ids-longest-follows-{col}", "ids: 4,096 bytes (the limit)", "follows",
+             column=col, value="é" * 2048, valid=True)
+    dir_case(f"ids-one-over-follows-{col}", "ids: 4,097 bytes", "follows", column=col,
+             value="x" + "é" * 2048)
+dir_case("ids-huge-users", "ids: huge (10,000 chars)", "users", column="id", value="H" * 10_000)
+dir_case("ids-longest-posts", "ids: 4,096 bytes (the limit)", "posts", column="id",
+         value="p" * 4096, valid=True)
+dir_case("ids-huge-posts", "ids: huge (10,000 chars)", "posts", column="id", value="P" * 10_000)
 for label, uid in (("accents", "Ünïcødé"), ("cjk", "用户七"), ("emoji", "🦄user"),
                    ("rtl", "משתמש"), ("combining", "e\u0301e")):
     dir_case(f"ids-unicode-{label}", "ids: unicode", "follows", column="src", value=uid,

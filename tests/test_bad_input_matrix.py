@@ -36,13 +36,8 @@ BASELINE, BASELINE_KEYS, CASES, TABLES = (matrix_cases.BASELINE, matrix_cases.BA
 runner = CliRunner()
 
 #: (case id, store, mode) -> the bullet of issue 13 it still fails; "*" matches any store/mode.
-_HUGE_ID = ("ids: huge — a 10,000-character id exceeds Neo4j's index key size, so the load "
-            "fails with a store error in both modes (DuckDB loads it)")
-KNOWN_FAILURES: dict[tuple[str, str, str], str] = {
-    ("ids-huge-follows-src", "neo4j", "*"): _HUGE_ID,
-    ("ids-huge-follows-dst", "neo4j", "*"): _HUGE_ID,
-    ("ids-huge-users", "neo4j", "*"): _HUGE_ID,
-}
+#: Empty: every case passes on both stores in both modes.
+KNOWN_FAILURES: dict[tuple[str, str, str], str] = {}
 
 
 def _known(case_id: str, store: str, mode: str) -> str | None:

@@ -3,6 +3,7 @@ load overwrote, and timestamps before 1970 (the store's write lock and atomic ru
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from graph_influence.analysis import analyze
 from graph_influence.errors import StoreError
 from graph_influence.loading import load_snapshot
 from graph_influence.stores import DuckDBStore
-from graph_influence.stores.neo4j_store import LOCK_TTL_ENV, PAUSE_ENV, Neo4jStore
+from graph_influence.stores.neo4j_store import LOCK_TTL_ENV, PAUSE_ENV, Q_COUNTS, Neo4jStore
 
 from .conftest import write_snapshot
 
@@ -146,7 +147,13 @@ def test_sigkill_during_a_load_rolls_back_only_after_the_lease_and_restores_name
         neo4j_store.lock_wait_s = 0.5  # the paused load is alive: its lease is renewed
         with pytest.raises(StoreError, match=r"another load \S+ \(started .* UTC\) is writing to"):
             neo4j_store.recover_interrupted_loads()
-        assert neo4j_store.counts() != before, "nothing was rolled back under a live load"
+        present = neo4j_store._read(Q_COUNTS["follows"])[0]["n"]
+        assert present == before["follows"] + 2, "nothing was rolled back under a live load"
+        assert neo4j_store.counts() == before, "counts show the complete loads only"
+        info = subprocess.run(_cli("info", "--store", neo4j_store.url, "-f", "json"),
+                              capture_output=True, text=True, check=True, timeout=60)
+        shown = json.loads(info.stdout)
+        assert {t: shown["counts"][t] for t in before} == before, shown
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)

@@ -133,7 +133,9 @@ def test_an_interrupted_load_is_rolled_back_then_completed(neo4j_store, tmp_path
     with pytest.raises(KeyboardInterrupt):
         neo4j_store.write_snapshot(snap, stage=interrupt)
     assert [ld["status"] for ld in neo4j_store.loads()] == ["running"]
-    assert neo4j_store.counts()["interactions"] == 2000, "rows of the unfinished load are there"
+    present = neo4j_store._read("MATCH ()-[e:INTERACTED]->() RETURN count(e) AS n")[0]["n"]
+    assert present == 2000, "rows of the unfinished load are there"
+    assert neo4j_store.counts()["interactions"] == 0, "but not counted: the load is not complete"
     # the next load finds the unfinished one, rolls it back, and loads cleanly
     summary, _ = load_snapshot(neo4j_store, d, progress=False)
     assert [ld["status"] for ld in neo4j_store.loads()] == ["complete"]
@@ -199,6 +201,34 @@ def test_credentials_come_from_the_environment(auth_server, monkeypatch):
     monkeypatch.setenv("NEO4J_PASSWORD", PASSWORD)
     with open_store(auth_server.uri) as store:
         assert store.counts()["users"] >= 0
+
+
+@pytest.mark.slow
+def test_too_many_failed_logins_is_one_clear_error(auth_server, monkeypatch):
+    """The server locks a user after a few failed logins (AuthenticationRateLimit, a
+    ClientError, not an AuthError): still one StoreError saying what to do, never a traceback;
+    the right password works again once the lock expires."""
+    monkeypatch.setenv("NEO4J_USERNAME", "neo4j")
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong-password")
+    messages = []
+    for _ in range(6):
+        with pytest.raises(StoreError) as info:
+            open_store(auth_server.uri)
+        messages.append(str(info.value))
+    assert any("too many failed attempts" in m and "auth_lock_time" in m for m in messages), \
+        messages
+    assert not any("wrong-password" in m for m in messages)
+    monkeypatch.setenv("NEO4J_PASSWORD", PASSWORD)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with open_store(auth_server.uri) as store:
+                assert store.counts()["users"] >= 0
+            break
+        except StoreError as exc:
+            assert "too many failed attempts" in str(exc)
+            assert time.monotonic() < deadline, "the login lock did not expire"
+            time.sleep(1)
 
 
 def _big_snapshot(directory, n_events=120_000, n_users=20_000):

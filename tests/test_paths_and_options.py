@@ -187,6 +187,29 @@ def test_redact_url():
     assert "hunter2" not in result.output
 
 
+@pytest.mark.parametrize(("url", "what"), [
+    ("bolt://127.0.0.1:notaport", "could not be cast to integer"),
+    ("bolt://127.0.0.1:99999", "out of range"),
+    ("neo4j://", "names no host"),
+    ("bolt://[::1", "IPv6"),
+])
+def test_a_malformed_neo4j_url_says_what_is_wrong(url, what):
+    """Not 'cannot reach the server' (nor a traceback): the URL itself is wrong."""
+    line = one_line_error(run("info", "--store", url, ok=False), "is not a Neo4j URL", what,
+                          "bolt://HOST:PORT")
+    assert "cannot reach" not in line
+
+
+def test_the_python_api_redacts_credentials_too():
+    from graph_influence.errors import StoreError
+    from graph_influence.stores.neo4j_store import Neo4jStore
+
+    for url in ("bolt://neo4j:hunter2@127.0.0.1:1", "neo4j://127.0.0.1:1?password=hunter2"):
+        with pytest.raises(StoreError) as info:
+            Neo4jStore(url)
+        assert "hunter2" not in str(info.value) and "NEO4J_PASSWORD" in str(info.value)
+
+
 # -- 5. CSV formulas ---------------------------------------------------------------------------
 @pytest.fixture
 def formula_store(tmp_path):

@@ -9,7 +9,6 @@ numpy, pandas or pyarrow).
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from graph_influence.errors import StoreError
 
 from .base import LoadSummary, Rows, RunRecord, Store, StoreCapabilities
+from .common import redact_url, refuse_credentials
 
 if TYPE_CHECKING:  # pragma: no cover
     from .duckdb_store import DuckDBStore
@@ -178,33 +178,6 @@ def local_store_path(url: str | os.PathLike | None = None) -> str | None:
     return None if "://" in text else text
 
 
-#: ``scheme://user:password@`` (the userinfo of a URL) and secret query parameters.
-_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<info>[^/@\s?#]*)@", re.I)
-_SECRET_QUERY = re.compile(r"(?P<key>[?&;](?:password|passwd|pwd|pass|user|username|auth|"
-                           r"token|secret|credentials)=)(?P<value>[^&;#\s'\"]*)", re.I)
-
-
-def redact_url(text: str) -> str:
-    """``text`` with the credentials of any URL in it replaced by ``***``.
-
-    >>> redact_url("cannot reach bolt://neo4j:s3cret@db:7687?password=x&db=a")
-    'cannot reach bolt://***@db:7687?password=***&db=a'
-    """
-    text = _USERINFO.sub(lambda m: f"{m['scheme']}***@", str(text))
-    return _SECRET_QUERY.sub(lambda m: f"{m['key']}***", text)
-
-
-def _refuse_credentials(text: str) -> None:
-    """Raise when a server URL carries credentials (they would be echoed in messages and in
-    ``info``, and the backend would not use them): they go in environment variables."""
-    shown = redact_url(text)
-    if shown != text:
-        raise StoreError(
-            f"the store URL {shown} holds credentials — remove them from the URL (and from "
-            "$GRAPH_INFLUENCE_STORE / $NEO4J_URI) and set NEO4J_USERNAME and NEO4J_PASSWORD "
-            "instead")
-
-
 def _forms() -> str:
     forms = []
     for entry in _REGISTRY.values():
@@ -247,7 +220,7 @@ def open_store(url: str | os.PathLike | None = None, *, read_only: bool = False)
     for entry in _REGISTRY.values():
         if text.startswith(entry.schemes):
             if "://" in text and not entry.suffixes:  # a server: no secrets in its URL
-                _refuse_credentials(text)
+                refuse_credentials(text)
             return entry.open(text, read_only=read_only)
     if "://" in text:
         raise StoreError(f"unknown store URL {redact_url(text)!r} — use {_forms()}")

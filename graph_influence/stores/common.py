@@ -1,4 +1,5 @@
-"""Helpers every backend shares: load ids, the clock, and the time-decay formula.
+"""Helpers every backend shares: load ids, the clock, the time-decay formula, and keeping
+credentials out of store URLs and messages.
 
 Light on purpose: importing this module imports nothing heavier than the standard library
 (:func:`decay_weight` imports numpy when it is called).
@@ -10,14 +11,18 @@ reference :func:`decay_weight`, which the conformance suite compares both stores
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from graph_influence.errors import StoreError
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc"]
+__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc", "redact_url",
+           "refuse_credentials"]
 
 
 def now_utc() -> datetime:
@@ -78,3 +83,30 @@ def decay_weight(age_seconds, half_life_seconds: float | None) -> np.ndarray:
     if half_life_seconds is None:
         return np.ones_like(age)
     return np.where(np.isnan(age), 1.0, np.exp(-np.log(2.0) * age / float(half_life_seconds)))
+
+
+#: ``scheme://user:password@`` (the userinfo of a URL) and secret query parameters.
+_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<info>[^/@\s?#]*)@", re.I)
+_SECRET_QUERY = re.compile(r"(?P<key>[?&;](?:password|passwd|pwd|pass|user|username|auth|"
+                           r"token|secret|credentials)=)(?P<value>[^&;#\s'\"]*)", re.I)
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the credentials of any URL in it replaced by ``***``.
+
+    >>> redact_url("cannot reach bolt://neo4j:s3cret@db:7687?password=x&db=a")
+    'cannot reach bolt://***@db:7687?password=***&db=a'
+    """
+    text = _USERINFO.sub(lambda m: f"{m['scheme']}***@", str(text))
+    return _SECRET_QUERY.sub(lambda m: f"{m['key']}***", text)
+
+
+def refuse_credentials(text: str) -> None:
+    """Raise when a server URL carries credentials (they would be echoed in messages and in
+    ``info``, and the backend would not use them): they go in environment variables."""
+    shown = redact_url(text)
+    if shown != text:
+        raise StoreError(
+            f"the store URL {shown} holds credentials — remove them from the URL (and from "
+            "$GRAPH_INFLUENCE_STORE / $NEO4J_URI) and set NEO4J_USERNAME and NEO4J_PASSWORD "
+            "instead")

@@ -68,7 +68,7 @@ from .base import (
     StoreCapabilities,
     runs_use_load_message,
 )
-from .common import DECAY_CYPHER, new_load_id, now_utc
+from .common import DECAY_CYPHER, new_load_id, now_utc, redact_url, refuse_credentials
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -323,6 +323,11 @@ Q_COUNTS = {
     "interactions": "MATCH ()-[e:INTERACTED]->() RETURN count(e) AS n",
     "posts": "MATCH (p:Post) RETURN count(p) AS n",
 }
+# the loads whose rows are not (or no longer) part of the store: running, or cut short
+Q_OPEN_LOADS = "MATCH (l:Load) WHERE l.status <> 'complete' RETURN collect(l.id) AS ids"
+# rows added by those loads (the load_id indexes find them)
+Q_OPEN_ROWS = {table: f"MATCH {every} WHERE x.load_id IN $open RETURN count(x) AS n"
+               for table, (_, every) in _ROWS.items()}
 Q_TIME_RANGE = """
 MATCH (l:Load {status: 'complete'})
 RETURN min(l.ts_min) AS lo, max(l.ts_max) AS hi
@@ -570,6 +575,32 @@ def _seconds_env(name: str, default: float) -> float:
         raise StoreError(f"{name}={value!r} is not a number of seconds") from None
 
 
+#: The URL schemes of the Neo4j driver (bolt: one server; neo4j: routing; +s/+ssc: TLS).
+URL_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def _check_url(url: str) -> None:
+    """Raise a :class:`StoreError` saying what is wrong with a URL the driver cannot use
+    (before the driver gives a bare ``ValueError`` or tries for seconds)."""
+    from urllib.parse import urlsplit
+
+    refuse_credentials(str(url))
+    shown = redact_url(url)
+    fix = "write bolt://HOST:PORT or neo4j://HOST:PORT (neo4j+s:// for TLS)"
+    try:
+        parts = urlsplit(str(url))
+        port = parts.port
+    except ValueError as exc:
+        raise StoreError(f"{shown!r} is not a Neo4j URL: {exc} — {fix}") from None
+    if parts.scheme.lower() not in URL_SCHEMES:
+        raise StoreError(f"{shown!r} is not a Neo4j URL: the scheme is not one of "
+                         f"{', '.join(URL_SCHEMES)} — {fix}")
+    if not parts.hostname:
+        raise StoreError(f"{shown!r} is not a Neo4j URL: it names no host — {fix}")
+    if port == 0:
+        raise StoreError(f"{shown!r} is not a Neo4j URL: port 0 — {fix}")
+
+
 def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, size):
         yield lo, min(n, lo + size)
@@ -608,6 +639,8 @@ class Neo4jStore(Store):
         from neo4j import exceptions as nx_exc
 
         self._url = url
+        shown = redact_url(url)  # the Python API may be given a URL with credentials
+        _check_url(url)
         self.batch_size = int(batch_size)
         self.lock_ttl_s = _seconds_env(LOCK_TTL_ENV, LOCK_TTL_S)
         self.lock_wait_s = _seconds_env(LOCK_WAIT_ENV, LOCK_WAIT_S)
@@ -620,26 +653,44 @@ class Neo4jStore(Store):
         password = os.environ.get("NEO4J_PASSWORD")
         auth = (user or "neo4j", password) if (user or password) else None
         self._owns_driver = driver is None
+        read = ", ".join(f"{v} ({'set' if os.environ.get(v) else 'unset'})"
+                         for v in CREDENTIAL_ENV)
         try:
             self.driver = driver or neo4j.GraphDatabase.driver(
                 url, auth=auth, connection_timeout=CONNECT_TIMEOUT_S,
                 notifications_min_severity="OFF",
                 max_transaction_retry_time=15.0, connection_acquisition_timeout=10.0,
             )
+        except (nx_exc.ConfigurationError, ValueError) as exc:
+            raise StoreError(
+                f"{shown!r} is not a Neo4j URL the driver can use: {redact_url(str(exc))} — "
+                "write bolt://HOST:PORT or neo4j://HOST:PORT (neo4j+s:// for TLS)"
+            ) from None
+        try:
             self.driver.verify_connectivity()
         except nx_exc.AuthError as exc:
             self._close_driver()
-            read = ", ".join(f"{v} ({'set' if os.environ.get(v) else 'unset'})"
-                             for v in CREDENTIAL_ENV)
             raise StoreError(
-                f"Neo4j at {url} refused the credentials — read {read}; set NEO4J_USERNAME "
+                f"Neo4j at {shown} refused the credentials — read {read}; set NEO4J_USERNAME "
                 "and NEO4J_PASSWORD to a valid user"
+            ) from exc
+        except nx_exc.Neo4jError as exc:
+            self._close_driver()
+            if exc.code == "Neo.ClientError.Security.AuthenticationRateLimit":
+                raise StoreError(
+                    f"Neo4j at {shown} refuses logins for now: too many failed attempts with "
+                    f"these credentials (read {read}) — fix NEO4J_USERNAME / NEO4J_PASSWORD, "
+                    "wait a few seconds (the server's dbms.security.auth_lock_time) and run "
+                    "the command again"
+                ) from exc
+            raise StoreError(
+                f"Neo4j at {shown} refused the connection: {exc.code}: {exc.message}"
             ) from exc
         except (nx_exc.ServiceUnavailable, nx_exc.DriverError, OSError, ValueError) as exc:
             self._close_driver()
             raise StoreError(
-                f"cannot reach Neo4j at {url}: {exc.__class__.__name__} — is the server running "
-                "and is the port right? (without Docker: make neo4j-up)"
+                f"cannot reach Neo4j at {shown}: {exc.__class__.__name__} — is the server "
+                "running and is the port right? (without Docker: make neo4j-up)"
             ) from exc
         self._ensure_schema()
 
@@ -652,8 +703,9 @@ class Neo4jStore(Store):
 
     @property
     def url(self) -> str:
-        """The server's URI (no credentials: they come from the environment)."""
-        return self._url
+        """The server's URI, as shown in messages (credentials in it, if the Python API was
+        given any, are replaced by ``***``; they belong in the environment)."""
+        return redact_url(self._url)
 
     def _close_driver(self) -> None:
         if getattr(self, "driver", None) is not None and self._owns_driver:
@@ -1338,8 +1390,18 @@ class Neo4jStore(Store):
         return frame
 
     def counts(self) -> dict[str, int]:
-        """Users, follows, interactions and posts on the server."""
-        return {name: int(self._read(query)[0]["n"]) for name, query in Q_COUNTS.items()}
+        """Users, follows, interactions and posts of the complete loads on the server.
+
+        Rows a load is writing (or wrote before it was cut short, until the next load or
+        analysis rolls them back) are not counted: a load is batched, and ``info`` during one
+        shows the store as it was before it, like the embedded store's one transaction.
+        """
+        totals = {name: int(self._read(query)[0]["n"]) for name, query in Q_COUNTS.items()}
+        open_loads = self._read(Q_OPEN_LOADS)[0]["ids"]
+        if open_loads:
+            for name in totals:
+                totals[name] -= int(self._read(Q_OPEN_ROWS[name], open=open_loads)[0]["n"])
+        return totals
 
     def loads(self) -> list[dict]:
         """Every load of the ledger, oldest first (see :meth:`Store.loads`)."""
