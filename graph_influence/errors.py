@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "GraphInfluenceError",
+    "Interrupted",
     "SnapshotError",
     "InputError",
     "StoreError",
@@ -125,3 +126,15 @@ class PowerIterationFailedConvergence(GraphInfluenceError):
 class OutputError(GraphInfluenceError):
     """A file a command would write is unsafe or impossible to write (checked before any
     work): the store itself, an input, a directory, a missing or read-only folder."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what became of the unfinished step (the CLI prints it and exits 130).
+
+    A store that cannot undo a step in one transaction (Neo4j's batched load) raises it after
+    rolling the step back, or after failing to, so that the message says which.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -29,7 +29,14 @@ import pyarrow.parquet as pq
 
 from graph_influence.errors import InputError, SnapshotError
 from graph_influence.loaders.checks import Records
-from graph_influence.loaders.textio import is_compressed, open_binary, open_text
+from graph_influence.loaders.textio import (
+    MAX_RECORD_BYTES,
+    bounded_lines,
+    is_compressed,
+    open_binary,
+    open_text,
+    too_long,
+)
 
 __all__ = [
     "DELIMITERS",
@@ -490,6 +497,11 @@ def _read_delimited(
                 if "straddl" not in str(exc):
                     raise
                 last = exc
+        where = _first_overlong_line(path)
+        if where is not None:
+            raise InputError(str(path), where, 1, f"malformed record: {too_long()}",
+                             "split the value, or check the file is the table it claims to be"
+                             ) from last
         raise SnapshotError(f"{path}: a value or record is larger than {_BLOCK_SIZES[-1] >> 20} "
                             "MiB, the most a table file may hold in one record") from last
 
@@ -509,9 +521,18 @@ def _read_delimited(
     return RawTable(path, "csv", table, header, malformed, skip, delimiter, snap_text=snap_text)
 
 
+def _first_overlong_line(path: Path) -> int | None:
+    """The number of the first line over :data:`MAX_RECORD_BYTES` (error path; streamed)."""
+    with open_binary(path) as fh:
+        for lineno, (_, overlong) in enumerate(bounded_lines(fh), start=1):
+            if overlong:
+                return lineno
+    return None  # a quoted value spanning lines: no single line is too long
+
+
 #: Arrow's block sizes tried in turn: the default (1 MiB), then larger ones when a value or
 #: record does not fit in a block (a value of 1 MB or more).
-_BLOCK_SIZES = (1 << 20, 64 << 20, 1 << 30)
+_BLOCK_SIZES = (1 << 20, MAX_RECORD_BYTES)
 
 #: What reading a file may raise besides the project's errors: Arrow's errors, text that is not
 #: UTF-8, a truncated or corrupt ``.gz``/``.zst``, a file gone or unreadable.
@@ -660,7 +681,10 @@ def _jsonl_malformed(path: Path) -> list[tuple[int, str, str]]:
 
     out = []
     with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, start=1):
+        for lineno, (line, overlong) in enumerate(bounded_lines(fh), start=1):
+            if overlong:
+                out.append((lineno, line, too_long()))
+                continue
             if not line.strip():
                 continue
             try:
@@ -797,7 +821,10 @@ def _jsonl_by_line(path: Path, text_columns: Sequence[str] = ()) -> RawTable:
     keys: dict[str, None] = {}
     try:
         with open_binary(path) as fh:
-            for lineno, data in enumerate(fh, start=1):
+            for lineno, (data, overlong) in enumerate(bounded_lines(fh), start=1):
+                if overlong:
+                    malformed.append((lineno, data.decode("utf-8", "replace"), too_long()))
+                    continue
                 data = data.rstrip(b"\r\n")
                 if lineno == 1:
                     data = data.removeprefix(b"\xef\xbb\xbf")

@@ -656,7 +656,10 @@ def read_graph_file(
                             "(optionally .gz or .zst)")
     if not path.is_file():
         raise SnapshotError(f"{path}: no such file")
-    data = read_bytes(path)
+    try:
+        data = read_bytes(path)
+    except ValueError as exc:
+        raise SnapshotError(str(exc)) from None
     with no_gc():  # (networkx's read alone runs ~2.5x faster without the cyclic collector)
         scan = _scan_gml(data) if kind == "gml" else _scan_xml(path, data, kind)
         graph = _read_networkx(path, data, kind, scan)

@@ -48,7 +48,8 @@ def scan_table_files(directory: Path) -> tuple[dict[str, list[Path]], list[tuple
     ------
     SnapshotError
         For an entry named like a table that is not a readable file: a dangling symbolic link,
-        a FIFO, a socket or a device.
+        a FIFO, a socket or a device; or a table in two places (``follows.csv`` and
+        ``follows.csv.gz``).
     """
     found: dict[str, list[Path]] = {name: [] for name in TABLE_ORDER}
     ignored: list[tuple[Path, str]] = []
@@ -68,7 +69,20 @@ def scan_table_files(directory: Path) -> tuple[dict[str, list[Path]], list[tuple
                     ignored.append((part, f"not a table file (suffixes {', '.join(SUFFIXES)})"))
         else:
             ignored.append((entry, _why_ignored(entry, suffix)))
+    for name in TABLE_ORDER:
+        _require_one_source(directory, name, found[name])
     return found, ignored
+
+
+def _require_one_source(directory: Path, table: str, files: list[Path]) -> None:
+    """Raise when a table comes from two places (``follows.csv`` and ``follows.csv.gz``, or a
+    file and a ``follows/`` folder): reading both would count the same rows twice."""
+    sources = sorted({f.name if f.parent == directory else f.parent.name + "/" for f in files})
+    if len(sources) > 1:
+        raise SnapshotError(
+            f"{directory}: the table {table} is in {len(sources)} places: "
+            f"{', '.join(sources)} — a table is one file, or one folder of part files; move "
+            "the others out of the snapshot directory")
 
 
 def _require_regular(path: Path) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_influence.errors import SnapshotError
-from graph_influence.loaders.textio import open_text
+from graph_influence.loaders.textio import bounded_lines, open_text, read_document, too_long
 
 __all__ = ["CONTAINER_KEYS", "BadJson", "first_json_record", "iter_json_records",
            "looks_like_json"]
@@ -112,8 +112,10 @@ def iter_json_records(
         if _is_json_lines(first) or first.lstrip()[:1] not in ("{", "["):
             yield from _json_lines(path)
             return
-        with open_text(path) as fh:
-            text = fh.read()
+        try:
+            text = read_document(path)
+        except ValueError as exc:  # larger than MAX_DOCUMENT_BYTES
+            raise SnapshotError(f"{path}: {exc}") from None
         yield from _document_records(text, containers=containers)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{path}: cannot be read as JSON: {exc}") from exc
@@ -122,7 +124,10 @@ def iter_json_records(
 def _json_lines(path: Path) -> Iterator[tuple[int, str, Any]]:
     loads = json.loads
     with open_text(path) as fh:
-        for n, line in enumerate(fh, start=1):
+        for n, (line, overlong) in enumerate(bounded_lines(fh), start=1):
+            if overlong:
+                yield n, "$", BadJson(line, too_long())
+                continue
             if not line.strip():
                 continue
             try:

@@ -64,8 +64,8 @@ class TableReport:
     excluded: int = 0
 
     def add(self, other: TableReport) -> None:
-        """Merge the counts of another file of the same table."""
-        self.files += other.files
+        """Merge the counts of another file (or part) of the same table."""
+        self.files += [f for f in other.files if f not in self.files]
         self.read += other.read
         self.loaded += other.loaded
         self.rejected += other.rejected

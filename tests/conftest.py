@@ -64,6 +64,11 @@ def snapshot_dir(tmp_path: Path) -> Path:
 NEO4J_URI_ENV = "GRAPH_INFLUENCE_TEST_NEO4J_URI"
 
 
+class Crash(BaseException):
+    """Raised from a stage callback to stand for the process dying there: unlike Ctrl-C
+    (``KeyboardInterrupt``), no store code cleans up after it."""
+
+
 def _no_neo4j(reason: str):
     """Fail in CI (a Neo4j test must run there); skip on a developer machine without Java."""
     if os.environ.get("CI"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -170,6 +171,25 @@ def test_higgs_plain_and_gzipped_copies_of_one_file_are_an_error(tmp_path):
     (tmp_path / "higgs-activity_time.txt.gz").write_bytes(gzip.compress(text.encode()))
     with pytest.raises(SnapshotError, match="higgs-activity_time.txt"):
         read_snapshot(tmp_path, format="higgs")
+
+
+@pytest.mark.parametrize("extra", ["follows.csv.gz", "Follows.parquet", "follows/part-1.csv"])
+def test_a_table_in_two_places_is_an_error_not_read_twice(tmp_path, extra):
+    d = write_snapshot(tmp_path / "s", follows=FOLLOWS)
+    target = d / extra
+    target.parent.mkdir(exist_ok=True)
+    if extra.endswith(".gz"):
+        target.write_bytes(gzip.compress(FOLLOWS.encode()))
+    elif extra.endswith(".parquet"):
+        pq.write_table(pa.table({"src": ["a"], "dst": ["b"]}), target)
+    else:
+        target.write_text(FOLLOWS)
+    shown = extra.split("/")[0] + "/" if "/" in extra else extra
+    with pytest.raises(SnapshotError, match=rf"follows is in 2 places: .*{shown}.*move"):
+        read_snapshot(d)
+    result = CliRunner().invoke(app, ["load", str(d), "--store", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 1 and "in 2 places" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_comment_lines_anywhere_in_an_edge_list_are_comments(tmp_path):
@@ -375,3 +395,82 @@ def test_the_load_report_names_the_files_it_ignored(tmp_path):
                                       "json"])
     ignored = json.loads(result.stdout)["ignored"]
     assert [Path(p).name for p, _ in ignored] == ["follow.csv"]
+
+
+# 9. memory stays bounded whatever a small compressed file expands to
+
+def test_bounded_lines_drops_what_is_over_the_limit():
+    import io
+
+    from graph_influence.loaders.textio import bounded_lines
+
+    data = "short\n" + "x" * 50 + "\nlast"
+    assert list(bounded_lines(io.StringIO(data), limit=10)) == [
+        ("short\n", False), ("x" * 11, True), ("last", False)]
+    got = list(bounded_lines(io.BytesIO(data.encode()), limit=10))
+    assert got == [(b"short\n", False), (b"x" * 11, True), (b"last", False)]
+    assert list(bounded_lines(io.StringIO("0123456789\n"), limit=11)) == [("0123456789\n", False)]
+
+
+def test_a_json_document_over_the_limit_is_refused_without_reading_it_all(tmp_path):
+    from graph_influence.loaders.textio import read_bytes, read_document
+
+    path = tmp_path / "outbox.json.gz"
+    path.write_bytes(gzip.compress(b'{"orderedItems": [' + b" " * 5000 + b"]}"))
+    assert read_document(path, limit=10_000).startswith('{"orderedItems"')
+    with pytest.raises(ValueError, match="larger than 0 MiB.*JSON lines"):
+        read_document(path, limit=1000)
+    with pytest.raises(ValueError, match="larger than 0 MiB"):
+        read_bytes(path, limit=1000)
+
+
+def _bomb(path: Path, head: bytes, tail: bytes, good: bytes) -> None:
+    """``good``, then one line of ``head`` + 1 GiB + ``tail``: about 1 MB gzipped."""
+    block = b"a" * (1 << 24)
+    with gzip.open(path, "wb", compresslevel=6) as fh:
+        fh.write(good)
+        fh.write(head)
+        for _ in range(64):
+            fh.write(block)
+        fh.write(tail)
+
+
+def _load_measured(*args: str) -> tuple[subprocess.CompletedProcess, int]:
+    """Run the CLI in a child process; its exit, output and peak memory (bytes)."""
+    import sys
+
+    script = ("import resource, sys\nfrom graph_influence.cli import main\n"
+              "try:\n    main()\nfinally:\n"
+              "    print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+              " file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
+                          text=True, timeout=300)
+    rss = [int(line.split()[1]) * 1024 for line in done.stderr.splitlines()
+           if line.startswith("maxrss ")]
+    return done, rss[-1] if rss else 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "head", "tail", "good", "line"), [
+    ("follows.jsonl.gz", b'{"src": "', b'", "dst": "b"}\n', b'{"src": "a", "dst": "b"}\n', 2),
+    ("follows.csv.gz", b"x", b",b\n", b"src,dst\na,b\n", 3),
+])
+def test_a_gzip_bomb_is_one_bad_line_in_bounded_memory(tmp_path, name, head, tail, good, line):
+    d = tmp_path / "s"
+    d.mkdir()
+    _bomb(d / name, head, tail, good)
+    assert (d / name).stat().st_size < 2 << 20
+    done, rss = _load_measured("load", str(d), "--store", str(tmp_path / "x.duckdb"))
+    assert done.returncode == 1, done.stderr
+    lines = [x for x in done.stderr.splitlines() if not x.startswith("maxrss ")]
+    assert len(lines) == 1 and f"{name}:{line}:1: malformed record: the line is longer than 64 MiB" \
+        in lines[0], lines
+    assert rss < 1 << 30, f"peak memory {rss >> 20} MiB for a 1 MB file"
+    if name.endswith(".jsonl.gz"):  # a JSON line over the limit is skipped like any bad row
+        done, rss = _load_measured("load", str(d), "--store", str(tmp_path / "x.duckdb"),
+                                   "--on-error", "skip", "--rejects", str(tmp_path / "r.csv"),
+                                   "--report-format", "json")
+        assert done.returncode == 0, done.stderr
+        report = json.loads(done.stdout)["tables"]["follows"]
+        assert (report["read"], report["loaded"], report["rejected"]) == (2, 1, 1)
+        assert rss < 1 << 30

@@ -127,3 +127,61 @@ def test_dev_server_commands_use_the_cache_without_a_checkout(no_checkout, monke
     assert ns.main(["down"]) == 0
     assert "no Neo4j dev server running" in capsys.readouterr().err
     assert not (state / "pid").exists() and not (state / "uri").exists()
+
+
+# Lines of a real Neo4j 5.26 debug.log, written while it recovered after kill -9 (abridged).
+RECOVERY_LOG = """\
+2026-12-02 04:32:29.075+0000 INFO  [o.n.k.r.Recovery] [neo4j/8feaab5c] TransactionLogsRecovery
+2026-12-02 04:32:33.981+0000 INFO  [o.n.k.r.Recovery] [neo4j/8feaab5c]  70% completed
+2026-12-02 04:32:35.910+0000 INFO  [o.n.k.r.Recovery] [neo4j/8feaab5c]  80% completed
+"""
+RECOVERY_DONE = """\
+2026-12-02 04:32:39.232+0000 INFO  [o.n.k.r.Recovery] [neo4j/8feaab5c] 100% completed
+2026-12-02 04:32:39.237+0000 INFO  [o.n.k.d.Database] [neo4j/8feaab5c] Recovery in 'full' mode completed. Observed transactions range [first:2186, last:2282]: 97 transactions applied, 0 not completed transactions rolled back, skipped applying 0 previously rolled back transactions. Time spent: 10s 662ms.
+"""
+
+
+def test_recovery_progress_reads_what_neo4j_logs():
+    progress = ns.RecoveryProgress()
+    assert not progress.update("2026-12-02 INFO [o.n.s.CommunityBootstrapper] Starting...\n")
+    assert str(progress) == ""
+    assert progress.update(RECOVERY_LOG.splitlines()[0])
+    assert str(progress) == "recovering after an unclean stop: 0% done"
+    assert progress.update(RECOVERY_LOG)
+    assert (progress.percent, progress.done) == (80, False)
+    assert str(progress) == "recovering after an unclean stop: 80% done"
+    assert not progress.update("2026-12-02 INFO [o.n.b.BoltServer] Bolt enabled\n")
+    assert progress.update(RECOVERY_DONE)
+    assert progress.done and progress.took == "10s 662ms"
+    assert str(progress) == "recovered after an unclean stop in 10s 662ms"
+
+
+@pytest.mark.slow
+def test_neo4j_up_after_kill_9_recovers_on_the_same_port(tmp_path, capsys):
+    """`make neo4j-up` after the dev server was killed: the same port, the data back, and the
+    recovery said (its wait is extended while recovery progresses, not a fixed 120 s)."""
+    import os
+    import signal
+
+    from .conftest import neo4j_lib
+
+    lib = neo4j_lib()
+    root = tmp_path / "checkout"
+    (root / ns.STATE_DIR).mkdir(parents=True)
+    (root / ns.STATE_DIR / "lib").symlink_to(lib, target_is_directory=True)
+    state = root / ns.STATE_DIR
+    try:
+        assert ns.main(["--root", str(root), "up"]) == 0
+        uri = (state / "uri").read_text().strip()
+        with ns.GraphDatabase.driver(uri) as driver, driver.session() as session:
+            session.run("UNWIND range(1, 20000) AS i CREATE (:Kept {i: i})").consume()
+        os.kill(int((state / "pid").read_text()), signal.SIGKILL)
+        capsys.readouterr()
+        assert ns.main(["--root", str(root), "up"]) == 0
+        out, err = capsys.readouterr()
+        assert out.strip() == f"NEO4J_URI={uri}", "the same port as before"
+        assert "recovered after an unclean stop in" in err, err
+        with ns.GraphDatabase.driver(uri) as driver, driver.session() as session:
+            assert session.run("MATCH (k:Kept) RETURN count(k) AS n").single()["n"] == 20000
+    finally:
+        ns.main(["--root", str(root), "down"])

@@ -97,6 +97,15 @@ def test_rejects_cannot_overwrite_the_input_or_the_store(tmp_path, snapshot_dir)
     assert digest(store) == before
 
 
+def test_save_calibration_cannot_overwrite_the_calibration_it_reuses(analyzed, tmp_path):
+    cal = tmp_path / "cal.json"
+    run("analyze", "--store", analyzed, "--save-calibration", cal)
+    before, runs = cal.read_bytes(), digest(analyzed)
+    one_line_error(run("analyze", "--store", analyzed, "--calibration", cal,
+                       "--save-calibration", cal, ok=False), "the input being read")
+    assert cal.read_bytes() == before and digest(analyzed) == runs, "checked before the run"
+
+
 def test_rejects_into_a_missing_folder_fails_before_the_load(tmp_path):
     snap = write_snapshot(tmp_path / "snap", follows="src,dst,ts\na,b,\nc,d,not-a-time\n")
     store = tmp_path / "s.duckdb"
@@ -321,6 +330,31 @@ def test_ctrl_c_during_the_merge_exits_130(tmp_path, snapshot_dir, monkeypatch):
                                      "step")
     monkeypatch.undo()
     assert json.loads(run("info", "--store", store, "-f", "json").stdout)["counts"] == counts
+
+
+def test_ctrl_c_during_a_neo4j_load_rolls_it_back_and_says_so(neo4j_store, snapshot_dir,
+                                                               tmp_path, monkeypatch):
+    from graph_influence.stores.neo4j_store import Neo4jStore
+
+    url = neo4j_store.url
+    run("load", snapshot_dir, "--store", url)
+    counts = json.loads(run("info", "--store", url, "-f", "json").stdout)["counts"]
+    real = Neo4jStore._merge_events
+
+    def interrupted(self, *args, **kwargs):
+        real(self, *args, **kwargs)  # the events are written, then Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Neo4jStore, "_merge_events", interrupted)
+    other = write_snapshot(tmp_path / "other", interactions="src,dst,type\nx,y,like\n")
+    result = run("load", other, "--store", url, ok=False)
+    assert result.exit_code == 130, (result.stderr, result.exception)
+    line = result.stderr.strip()
+    assert line.startswith("interrupted — the unfinished load ") and line.endswith(
+        " was rolled back; the store is as it was"), line
+    monkeypatch.undo()
+    info = json.loads(run("info", "--store", url, "-f", "json").stdout)
+    assert info["counts"] == counts and [ld["status"] for ld in info["loads"]] == ["complete"]
 
 
 def test_report_on_a_read_only_file_system_is_one_line(analyzed, tmp_path, monkeypatch):

@@ -25,7 +25,7 @@ from graph_influence.sample_data import sample_path
 from graph_influence.stores import DuckDBStore, Store, StoreCapabilities, backend_classes
 from graph_influence.stores.common import decay_weight
 
-from .conftest import write_snapshot
+from .conftest import Crash, write_snapshot
 
 
 def test_load_counts_and_reload_adds_nothing(any_store, snapshot_dir):
@@ -433,9 +433,9 @@ def test_an_interrupted_load_as_the_capabilities_say(any_store, snapshot_dir, tm
 
     def interrupt(stage: str) -> None:
         if stage == "store: posts":  # users and follows are written by then in both stores
-            raise KeyboardInterrupt
+            raise Crash  # the process dies here (no chance to clean up, unlike Ctrl-C)
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(Crash):
         any_store.write_snapshot(snap, stage=interrupt)
     if any_store.capabilities.atomic_loads:
         assert (any_store.counts(), any_store.loads()) == before
@@ -449,6 +449,35 @@ def test_an_interrupted_load_as_the_capabilities_say(any_store, snapshot_dir, tm
         assert (any_store.counts(), any_store.loads()) == before
     any_store.write_snapshot(read_snapshot(tmp_path / "more"))
     assert any_store.counts()["users"] == before[0]["users"] + 2
+
+
+@pytest.mark.parametrize("at", ["store: users", "store: posts", "the commit"])
+def test_ctrl_c_during_a_load_leaves_the_store_as_it_was(any_store, snapshot_dir, tmp_path, at):
+    """Ctrl-C is not a crash: both stores undo the unfinished load before exiting (DuckDB's
+    transaction, Neo4j's rollback under the lock it still holds), and say so."""
+    from graph_influence.errors import Interrupted
+    from graph_influence.loaders import read_snapshot
+
+    load_snapshot(any_store, snapshot_dir, progress=False)
+    before = (any_store.counts(), any_store.loads(), len(any_store.events()))
+    more = write_snapshot(tmp_path / "more", users="id,name\nalice,Renamed\nm,M\n",
+                          follows="src,dst\nm,n\n", interactions="src,dst,type\nm,n,like\n",
+                          posts="id,author\npm,m\n")
+
+    last = {"duckdb": "store: commit", "neo4j": "store: complete load"}[any_store.backend]
+    at = last if at == "the commit" else at
+
+    def interrupt(stage: str) -> None:
+        if stage == at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        any_store.write_snapshot(read_snapshot(more), stage=interrupt)
+    assert (any_store.counts(), any_store.loads(), len(any_store.events())) == before
+    analyze(any_store, progress=False)
+    assert "Renamed" not in any_store.top(10)["name"].tolist()
+    if isinstance(info.value, Interrupted):  # Neo4j says what it did
+        assert "rolled back; the store is as it was" in info.value.message
 
 
 # -- every query, on every backend: columns, dtypes, order ----------------------------------

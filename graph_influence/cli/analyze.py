@@ -64,7 +64,8 @@ def analyze(**options) -> None:
     save_to = options["save_calibration"]
     to_stdout = save_to is not None and str(save_to) == "-"
     if save_to and not to_stdout:  # a path that cannot be written fails now, not at the end
-        Calibration.check_can_save(save_to, store_url=options["store"])
+        Calibration.check_can_save(save_to, store_url=options["store"], inputs=tuple(
+            [options["calibration"]] if options["calibration"] else []))
     cal = Calibration.load(options["calibration"]) if options["calibration"] else None
     limit = options["limit_alias"] or options["limit"]
     with open_store(options["store"]) as st:

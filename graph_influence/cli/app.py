@@ -114,8 +114,9 @@ def handle_errors(func):
         except BrokenPipeError:
             _stdout_gone()
             raise typer.Exit(0) from None
-        except KeyboardInterrupt:
-            echo_err("interrupted — the store is unchanged by the unfinished step", always=True)
+        except KeyboardInterrupt as exc:
+            said = getattr(exc, "message", None) or "the store is unchanged by the unfinished step"
+            echo_err(f"interrupted — {said}", always=True)
             raise typer.Exit(130) from None
         except OSError as exc:
             if exc.filename is None:

@@ -56,7 +56,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from graph_influence.errors import StoreError, StoreNotReadyError
+from graph_influence.errors import Interrupted, StoreError, StoreNotReadyError
 
 from .base import (
     STAGE,
@@ -251,6 +251,7 @@ Q_START_LOAD = """
 CREATE (l:Load {id: $load_id, source: $source, format: $format, fingerprint: $fingerprint,
                 status: 'running', started_at: datetime()})
 """
+Q_LOAD_STATUS = "MATCH (l:Load {id: $load_id}) RETURN l.status AS status"
 Q_FINISH_LOAD = _FENCE + """
 MATCH (l:Load {id: $load_id})
 SET l.status = 'complete', l.finished_at = datetime(), l.report = $report,
@@ -919,7 +920,28 @@ class Neo4jStore(Store):
 
         load_id = new_load_id()
         with self._write_lock(f"load {load_id}"):
-            return self._write_snapshot(snapshot, load_id, stage=stage, consume=consume)
+            try:
+                return self._write_snapshot(snapshot, load_id, stage=stage, consume=consume)
+            except KeyboardInterrupt:
+                raise self._roll_back_interrupted(load_id) from None
+
+    def _roll_back_interrupted(self, load_id: str) -> Interrupted:
+        """Undo this process's load after Ctrl-C, while it still holds the lock; what to say.
+        A second Ctrl-C (or a lost server) leaves it to the next load or analysis."""
+        try:
+            entry = self._read(Q_LOAD_STATUS, load_id=load_id)
+            if not entry:  # interrupted before its ledger entry was written
+                return Interrupted("the store is unchanged by the unfinished load")
+            if entry[0]["status"] == "complete":  # interrupted while tidying up after it
+                return Interrupted(f"load {load_id} had completed; it is in the store")
+            self._batched(Q_RESTORE_USERS, load_id=load_id)
+            self._purge_load(load_id)
+        except (KeyboardInterrupt, StoreError):
+            return Interrupted(
+                f"the unfinished load {load_id} was not rolled back yet: its rows are not "
+                "counted, and the next load or analyze rolls them back")
+        return Interrupted(f"the unfinished load {load_id} was rolled back; the store is as "
+                           "it was")
 
     def _write_snapshot(self, snapshot: Snapshot, load_id: str, *, stage: STAGE | None,
                         consume: bool) -> LoadSummary:

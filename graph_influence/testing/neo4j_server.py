@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import importlib.resources
@@ -39,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -52,6 +53,7 @@ __all__ = [
     "MissingToolError",
     "Neo4jServer",
     "Neo4jServerError",
+    "RecoveryProgress",
     "ensure_neo4j_jars",
     "find_root",
     "free_port",
@@ -86,6 +88,10 @@ JVM_FLAGS: tuple[str, ...] = (
 )
 
 _JARS_MARKER = ".complete"
+# How long a start may wait for the next step of a crash recovery Neo4j reports.
+_RECOVERY_STEP_WAIT_S = 900.0
+# How long `up` waits for the port a killed server held before it picks another.
+_PORT_RELEASE_WAIT_S = 15.0
 _HOME_MARKER = ".neo4j-server-home"
 _CONSOLE_LOG = "console.log"
 _MIN_PASSWORD_LENGTH = 8
@@ -389,6 +395,50 @@ def _stop_live_servers() -> None:
             server.stop()
 
 
+_RECOVERY_PERCENT = re.compile(r"\[o\.n\.k\.r\.Recovery\].*?(\d+)% completed")
+_RECOVERY_START = re.compile(r"\[o\.n\.k\.r\.Recovery\].*TransactionLogsRecovery")
+_RECOVERY_DONE = re.compile(r"Recovery in '\w+' mode completed.*?Time spent: ([^.]+)")
+
+
+@dataclasses.dataclass
+class RecoveryProgress:
+    """What a start's ``debug.log`` says about crash recovery (after an unclean stop).
+
+    Attributes
+    ----------
+    percent : int or None
+        The last ``N% completed`` Neo4j logged (``None``: no recovery seen).
+    done : bool
+        Whether it logged that recovery completed.
+    took : str
+        How long it said recovery took (``"10s 662ms"``), once done.
+    """
+
+    percent: int | None = None
+    done: bool = False
+    took: str = ""
+
+    def update(self, lines: str) -> bool:
+        """Take new lines of ``debug.log``; return whether recovery moved on."""
+        moved = False
+        if self.percent is None and _RECOVERY_START.search(lines):
+            self.percent, moved = 0, True
+        for match in _RECOVERY_PERCENT.finditer(lines):
+            self.percent, moved = int(match[1]), True
+        done = _RECOVERY_DONE.search(lines)
+        if done:
+            self.done, self.took, moved = True, done[1].strip(), True
+            self.percent = 100
+        return moved
+
+    def __str__(self) -> str:
+        if self.done:
+            return f"recovered after an unclean stop in {self.took}"
+        if self.percent is not None:
+            return f"recovering after an unclean stop: {self.percent}% done"
+        return ""
+
+
 class Neo4jServer:
     """A Neo4j Community server process running from Maven Central jars.
 
@@ -477,6 +527,8 @@ class Neo4jServer:
         self._remove_home = remove_home if remove_home is not None else home is None
         self._proc: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
+        self.recovery: RecoveryProgress = RecoveryProgress()
+        self._debug_offset = 0
 
     # -- attributes ------------------------------------------------------------------------
 
@@ -516,6 +568,11 @@ class Neo4jServer:
     def log_path(self) -> Path:
         """The file receiving the server's stdout and stderr (``HOME/logs/console.log``)."""
         return self._require_home() / "logs" / _CONSOLE_LOG
+
+    @property
+    def debug_log_path(self) -> Path:
+        """Neo4j's own log (``HOME/logs/debug.log``): where it reports crash recovery."""
+        return self._require_home() / "logs" / "debug.log"
 
     def driver(self, **kwargs: object) -> Driver:
         """Open a driver to this server with the right credentials.
@@ -829,6 +886,11 @@ class Neo4jServer:
             # Otherwise the readiness poll could talk to whatever else listens there.
             raise Neo4jServerError(f"port {self._port} on 127.0.0.1 is already in use")
         cmd = self._command()
+        self.recovery = RecoveryProgress()
+        try:
+            self._debug_offset = self.debug_log_path.stat().st_size
+        except OSError:
+            self._debug_offset = 0
         with open(self.log_path, "ab") as log:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S")
             log.write(f"=== {stamp} starting: {_format_cmd(cmd)}\n".encode())
@@ -876,14 +938,29 @@ class Neo4jServer:
                 ) from exc
             except (DriverError, Neo4jError, OSError) as exc:
                 last_error = exc
+            if self._read_recovery():  # crash recovery moved on (it logs every 10 %)
+                deadline = max(deadline, time.monotonic() + max(self.startup_timeout,
+                                                                _RECOVERY_STEP_WAIT_S))
             if time.monotonic() >= deadline:
                 self.kill()
                 raise Neo4jServerError(
                     f"Neo4j was not ready on {self.uri} after {self.startup_timeout:.0f} s "
-                    f"(last error: {last_error!r}); it was killed\n"
+                    f"without progress (last error: {last_error!r}); it was killed\n"
                     f"--- last lines of {self.log_path} ---\n{self.log_tail()}"
                 )
             time.sleep(0.25)
+
+    def _read_recovery(self) -> bool:
+        """Read what ``debug.log`` gained since the last look; True when recovery progressed."""
+        try:
+            with open(self.debug_log_path, "rb") as handle:
+                handle.seek(self._debug_offset)
+                text = handle.read()
+        except OSError:
+            return False
+        end = text.rfind(b"\n") + 1  # whole lines only; the rest is read next time
+        self._debug_offset += end
+        return self.recovery.update(text[:end].decode("utf-8", errors="replace"))
 
     def _signal(self, sig: signal.Signals) -> None:
         assert self._proc is not None
@@ -937,8 +1014,10 @@ def _say(message: str) -> None:
 
 
 @contextlib.contextmanager
-def _still(what: str, every: float = 15.0) -> Iterator[None]:
-    """Say ``still WHAT (N s)`` on stderr every ``every`` seconds until the block ends."""
+def _still(what: str, every: float = 15.0,
+           detail: Callable[[], str] | None = None) -> Iterator[None]:
+    """Say ``still WHAT (N s)`` on stderr every ``every`` seconds until the block ends, with
+    ``detail()`` after it when that says something."""
     import threading
 
     done = threading.Event()
@@ -946,7 +1025,9 @@ def _still(what: str, every: float = 15.0) -> Iterator[None]:
 
     def tick() -> None:
         while not done.wait(every):
-            _say(f"  ... still {what} ({time.monotonic() - started:.0f} s)")
+            more = detail() if detail is not None else ""
+            _say(f"  ... still {what} ({time.monotonic() - started:.0f} s)"
+                 + (f": {more}" if more else ""))
 
     thread = threading.Thread(target=tick, daemon=True)
     thread.start()
@@ -985,13 +1066,19 @@ def _cmd_up(args: argparse.Namespace) -> int:
     port = args.port
     kept = _read_pid(port_file)  # (an integer in a file, like the pid)
     if port is None and kept is not None:
+        # A server killed a moment ago may still hold its port while the kernel tears the
+        # process down (a JVM of a few GB takes a while): wait for it before moving.
+        deadline = time.monotonic() + _PORT_RELEASE_WAIT_S
+        while not _port_is_free(kept) and time.monotonic() < deadline:
+            time.sleep(0.2)
         if _port_is_free(kept):
             port = kept
         else:
-            _say(f"port {kept}, this server's port before, is taken now: using another one")
+            _say(f"port {kept}, this server's port before, is still taken after "
+                 f"{_PORT_RELEASE_WAIT_S:.0f} s: using another one (update NEO4J_URI)")
     _say(f"starting Neo4j on {'port ' + str(port) if port else 'a free port'} of 127.0.0.1 "
          f"(data in {state / 'dev'}); waiting up to {args.timeout:.0f} s for it to accept "
-         "connections")
+         "connections (longer while it recovers from an unclean stop)")
     server = Neo4jServer(
         lib,
         state / "dev",
@@ -1002,14 +1089,15 @@ def _cmd_up(args: argparse.Namespace) -> int:
         remove_home=False,
     )
     started = time.monotonic()
-    with _still("starting Neo4j"):
+    with _still("starting Neo4j", detail=lambda: str(server.recovery)):
         server.start()
     port_file.write_text(f"{server.port}\n", encoding="utf-8")
     uri_file.write_text(server.uri + "\n", encoding="utf-8")
     pid = server.detach()
     pid_file.write_text(f"{pid}\n", encoding="utf-8")
+    recovered = f"; {server.recovery}" if server.recovery.done else ""
     _say(f"Neo4j is ready at {server.uri} (pid {pid}, started in "
-         f"{time.monotonic() - started:.1f} s); stop it with make neo4j-down")
+         f"{time.monotonic() - started:.1f} s{recovered}); stop it with make neo4j-down")
     print(f"NEO4J_URI={server.uri}")
     return 0
 
