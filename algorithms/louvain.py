@@ -12,6 +12,11 @@ than ``tol``) and *aggregation* (communities become the nodes of a smaller graph
 node moves, followed by one more local-moving pass on the original graph from the final
 partition (the "refine" step of networkit's PLM), which lets single nodes leave a community
 that aggregation locked them into.
+
+Like every Louvain, it can return a community that is not connected (a node that held two parts
+together moves away, and nothing revisits the parts): on the Higgs retweet layer 11 to 18 of
+~13,400 communities. :func:`graph_influence.algorithms.communities.detect_communities` splits
+them into their connected components afterwards.
 """
 
 from __future__ import annotations
@@ -212,7 +217,8 @@ def louvain(
     -------
     (membership, levels)
         ``membership[u]`` = community of node u (labels ``0..k-1``, not ordered) and the number
-        of levels run.
+        of levels run. A community need not be connected (see
+        :func:`graph_influence.algorithms.communities.split_disconnected`).
 
     References
     ----------

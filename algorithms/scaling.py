@@ -21,14 +21,30 @@ Methods
     ``s`` being the slope below ``xtop``. Below the median the score bends smoothly towards the
     floor ``f`` without reaching it: ``f + (40 - f) * exp(k (x - x50) / (40 - f))``, so an
     attended user always scores above every user without attention (under uniform teleport
-    those hold the least influence, so the scale stays monotone in influence). If the median
-    and 95th percentile coincide (more than 45 % of the attended users tied),
-    ``k = 23 / ln 10``: a user ten times the median share scores 63.
+    those hold the least influence, so the scale stays monotone in influence).
+    Where the anchors' users coincide (values within :data:`TIE_TOLERANCE` are the same value):
+
+    * the 95th-percentile value is the median's (more than 45 % of the attended users tied at
+      the median): 63 goes to the lowest value above the median's tie block;
+    * the 95th-percentile value is the top one (fewer than 20 attended users, or at least 5 %
+      of them tied at the top): 63 goes to the highest value below the top's tie block, so the
+      top still scores 98; with no value strictly between the median and the top, no user
+      scores 63 and the score is linear from 40 at the median to 98 at the top
+      (``x95 = x50 + 23/58 (xtop - x50)``);
+    * the median value is the top one (a single attended user, or more than half of them tied
+      at the top): those users score 40, nobody 63 or 98 (``k = 23 / ln 10``: a user ten times
+      the median share would score 63).
+
     Without an attention mask (``attended=None``: topic scales, calibrations saved before the
     floor existed) there is no floor: every user counts as attended and ``f = 0``.
 ``percentile``
-    100 × (average rank − 1) / (n − 1), ties sharing their average rank; on reuse, the position
-    of ``x`` among the reference snapshot's 1001 quantiles.
+    100 × (average rank − 1) / (n − 1), ties sharing their average rank, values within
+    :data:`TIE_TOLERANCE` of each other counting as tied. On reuse, ``x`` is placed among the
+    reference snapshot's 1001 quantiles: a value within :data:`TIE_TOLERANCE` of a quantile
+    scores exactly what that quantile's users scored when the calibration was fitted (a tied
+    block, however many quantiles it spans, keeps its one score), a value between two
+    quantiles scores halfway between the last rank of the lower and the first rank of the
+    upper one, below the least 0 and above the most 100.
 ``log``
     Min-max of ``x``: 0 for the least, 100 for the most influential (clipped on reuse).
 ``tweepcred``
@@ -44,7 +60,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import rankdata
 
 from graph_influence.errors import CalibrationError
 
@@ -54,6 +69,7 @@ __all__ = [
     "KLOUT_P95",
     "KLOUT_TOP",
     "SCALES",
+    "TIE_TOLERANCE",
     "TWEEPCRED_A",
     "TWEEPCRED_B",
     "Calibration",
@@ -74,7 +90,12 @@ TWEEPCRED_A = 130.0
 TWEEPCRED_B = 5.21
 _N_QUANTILES = 1001
 _FLOOR = 1e-300  # keeps ln finite for users with zero influence
-#: Calibration files this module writes (2: klout may carry a ``floor``) and can read.
+#: Two relative influences ``x`` closer than this are the same value (a tie) for the scales:
+#: influences within a relative 1e-9 of each other, far below PageRank's own precision, so
+#: floating-point noise (a copy of the snapshot, another summation order) cannot split a tie.
+TIE_TOLERANCE = 1e-9
+#: Calibration files this module writes (2: klout may carry a ``floor``, percentile the ranks
+#: of its quantiles' users, ``n`` and ``ranks``) and can read.
 CALIBRATION_VERSION = 2
 
 
@@ -88,10 +109,12 @@ class Calibration:
         One of :data:`SCALES`.
     params : dict
         The method's constants (``x50``, ``x95``, ``k``, ``xtop`` and, when fitted with an
-        attention mask, ``floor`` for klout; ``quantiles`` for percentile; ``xmin``, ``xmax``
-        for log; ``a``, ``b`` for tweepcred). A klout calibration without ``floor`` (files
-        written before version 2) scores everyone on its curve, bending towards 0, exactly as
-        it did when it was saved.
+        attention mask, ``floor`` for klout; ``quantiles`` and, since the tie rule, ``n`` and
+        ``ranks`` for percentile; ``xmin``, ``xmax`` for log; ``a``, ``b`` for tweepcred).
+        A percentile calibration without ``ranks`` (saved before the tie rule) places a
+        value among its quantiles' own positions, as it did. A klout calibration without
+        ``floor`` (files written before version 2) scores everyone on its curve, bending
+        towards 0, exactly as it did when it was saved.
     fitted_on : dict
         What it was fitted on (``n_users``; ``n_attended`` when fitted with a mask), for the
         record.
@@ -225,6 +248,104 @@ def _check_attended(attended: np.ndarray | None, x: np.ndarray) -> np.ndarray | 
     return mask
 
 
+def _tie_blocks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sort ``x`` into tie blocks (neighbours within :data:`TIE_TOLERANCE` chain into one).
+
+    Returns
+    -------
+    order : numpy.ndarray
+        The stable sort order of ``x``.
+    heads, tails : numpy.ndarray
+        The first and last sorted position (0-based) of each block, in increasing order.
+    block : numpy.ndarray
+        The block of each sorted position.
+    """
+    order = np.argsort(x, kind="stable")
+    new = np.diff(x[order]) > TIE_TOLERANCE
+    heads = np.flatnonzero(np.concatenate(([True], new)))
+    tails = np.concatenate((heads[1:], [len(x)])) - 1
+    block = np.concatenate(([0], np.cumsum(new)))
+    return order, heads, tails, block
+
+
+def _percentile_of(first, last, n: int) -> np.ndarray:
+    """``100 * mean(first, last) / (n - 1)``: the percentile of sorted positions first..last.
+
+    The same arithmetic as ``100 * (average rank - 1) / (n - 1)``, so a tie block scores bit
+    for bit the same when it is fitted and when its calibration is reused.
+    """
+    mid = (np.asarray(first, dtype=np.float64) + np.asarray(last, dtype=np.float64)) / 2.0
+    return np.full(mid.shape, 100.0) if n <= 1 else 100.0 * mid / (n - 1)
+
+
+def _fit_percentile(x: np.ndarray) -> tuple[dict, np.ndarray]:
+    """The percentile calibration of ``x`` and the users' scores (their tie block's percentile).
+
+    ``params``: the 1001 inverted-CDF quantiles (every value of a tie block replaced by the
+    block's least), ``n`` and, per quantile, ``ranks`` = [first, last] sorted position of the
+    quantile's tie block, from which :func:`apply_calibration` gives that block exactly the
+    score it has here.
+    """
+    n = len(x)
+    order, heads, tails, block = _tie_blocks(x)
+    values = x[order][heads]  # each block's least value, strictly increasing
+    scores = np.empty(n)
+    scores[order] = _percentile_of(heads[block], tails[block], n)
+    levels = np.linspace(0.0, 1.0, _N_QUANTILES)
+    quantiles = np.quantile(values[block], levels, method="inverted_cdf")
+    which = np.searchsorted(values, quantiles)  # exact: every quantile is a block's value
+    params = {"quantiles": [float(v) for v in quantiles], "n": int(n),
+              "ranks": [[int(f), int(t)] for f, t in zip(heads[which], tails[which],
+                                                           strict=True)]}
+    return params, scores
+
+
+def _klout_anchors(ref: np.ndarray) -> dict:
+    """``x50``, ``x95``, ``k`` and ``xtop`` of the klout scale fitted on ``ref`` (attended x)."""
+    tol = TIE_TOLERANCE
+    x50, x95, xtop = _quantile(ref, 0.5), _quantile(ref, 0.95), float(ref.max())
+    if xtop - x50 <= tol:  # the median user is the top one: 63 at ten times its share
+        x95 = x50 + float(np.log(10.0))
+        k = (KLOUT_P95 - KLOUT_MEDIAN) / (x95 - x50)
+        return {"x50": x50, "x95": x95, "k": float(k),
+                "xtop": x95 + (KLOUT_TOP - KLOUT_P95) / k}
+    if x95 - x50 <= tol:  # over 45 % tied at the median: 63 for the next value above them
+        x95 = float(ref[ref > x50 + tol].min())
+    if xtop - x95 <= tol:  # the 95th percentile is the top (< 20 users, or >= 5 % tied there)
+        inner = ref[(ref > x50 + tol) & (ref < xtop - tol)]
+        x95 = (float(inner.max()) if inner.size else  # 63 for the value below the top
+               x50 + (KLOUT_P95 - KLOUT_MEDIAN) / (KLOUT_TOP - KLOUT_MEDIAN) * (xtop - x50))
+    k = (KLOUT_P95 - KLOUT_MEDIAN) / (x95 - x50)
+    return {"x50": x50, "x95": x95, "k": float(k), "xtop": xtop}
+
+
+def _fit(influence: np.ndarray, method: str,
+         attended: np.ndarray | None) -> tuple[Calibration, np.ndarray | None]:
+    """:func:`fit_calibration`, and the fitted percentile scores (None for other methods)."""
+    if method not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {method!r}")
+    x = relative_log_influence(influence)
+    mask = _check_attended(attended, x)
+    fitted_on = {"n_users": int(len(x))}
+    if mask is not None:
+        fitted_on["n_attended"] = int(mask.sum())
+    if method == "tweepcred":
+        return Calibration(method, {"a": TWEEPCRED_A, "b": TWEEPCRED_B}, fitted_on), None
+    if len(x) == 0:
+        raise ValueError("cannot calibrate a scale on zero users")
+    if method == "klout":
+        # Anchors on the attended users (all users when no one or every one is attended).
+        params = _klout_anchors(x[mask] if mask is not None and mask.any() else x)
+        if mask is not None:
+            params["floor"] = KLOUT_FLOOR
+        return Calibration(method, params, fitted_on), None
+    if method == "log":
+        params = {"xmin": float(x.min()), "xmax": float(x.max())}
+        return Calibration(method, params, fitted_on), None
+    params, scores = _fit_percentile(x)
+    return Calibration(method, params, fitted_on), scores
+
+
 def fit_calibration(
     influence: np.ndarray, method: str = "klout", *, attended: np.ndarray | None = None
 ) -> Calibration:
@@ -251,36 +372,39 @@ def fit_calibration(
     ValueError
         If ``method`` is unknown, there are no users, or ``attended`` does not fit.
     """
-    if method not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {method!r}")
-    x = relative_log_influence(influence)
-    mask = _check_attended(attended, x)
-    fitted_on = {"n_users": int(len(x))}
-    if mask is not None:
-        fitted_on["n_attended"] = int(mask.sum())
-    if method == "tweepcred":
-        return Calibration(method, {"a": TWEEPCRED_A, "b": TWEEPCRED_B}, fitted_on)
-    if len(x) == 0:
-        raise ValueError("cannot calibrate a scale on zero users")
-    if method == "klout":
-        # Anchors on the attended users (all users when no one or every one is attended).
-        ref = x[mask] if mask is not None and mask.any() else x
-        x50, x95 = _quantile(ref, 0.5), _quantile(ref, 0.95)
-        if x95 - x50 <= 1e-12:  # more than 45 % tied at the median: 63 at ten times its share
-            x95 = x50 + float(np.log(10.0))
-        k = (KLOUT_P95 - KLOUT_MEDIAN) / (x95 - x50)
-        xtop = float(ref.max())
-        if xtop - x95 <= 1e-12:  # the 95th percentile user is the top: continue slope k
-            xtop = x95 + (KLOUT_TOP - KLOUT_P95) / k
-        params = {"x50": x50, "x95": x95, "k": float(k), "xtop": xtop}
-        if mask is not None:
-            params["floor"] = KLOUT_FLOOR
-        return Calibration(method, params, fitted_on)
-    if method == "log":
-        return Calibration(method, {"xmin": float(x.min()), "xmax": float(x.max())}, fitted_on)
-    levels = np.linspace(0.0, 1.0, _N_QUANTILES)
-    quantiles = np.quantile(x, levels, method="inverted_cdf")
-    return Calibration(method, {"quantiles": [float(v) for v in quantiles]}, fitted_on)
+    return _fit(influence, method, attended)[0]
+
+
+def _percentile(x: np.ndarray, p: dict) -> np.ndarray:
+    """Scores of ``x`` under a percentile calibration (see the module docstring)."""
+    q = np.asarray(p["quantiles"], dtype=np.float64)
+    if q.ndim != 1 or q.size == 0 or not np.isfinite(q).all() or (np.diff(q) < 0).any():
+        raise ValueError("quantiles must be a non-empty, non-decreasing list of numbers")
+    if "ranks" in p:
+        n = p["n"]
+        ranks = np.asarray(p["ranks"])
+        if (not isinstance(n, int) or isinstance(n, bool) or n < 1
+                or ranks.shape != (q.size, 2) or ranks.dtype.kind not in "iu"
+                or ranks.min() < 0 or ranks.max() >= n or (ranks[:, 0] > ranks[:, 1]).any()
+                or (np.diff(ranks, axis=0) < 0).any()):
+            raise ValueError("n and ranks must be a user count and, per quantile, a "
+                             "non-decreasing [first, last] sorted position below it")
+    else:  # saved before the tie rule: the quantiles' own positions among the quantiles
+        n = q.size
+        ranks = np.repeat(np.arange(n)[:, None], 2, axis=1)
+    new = np.diff(q) > TIE_TOLERANCE
+    heads = np.flatnonzero(np.concatenate(([True], new)))  # the quantiles' tie blocks
+    tails = np.concatenate((heads[1:], [q.size])) - 1
+    first, last = ranks[heads, 0], ranks[tails, 1]
+    below = np.searchsorted(q[heads], x + TIE_TOLERANCE, side="right") - 1
+    block = np.maximum(below, 0)
+    tied = (below >= 0) & (x <= q[tails][block] + TIE_TOLERANCE)
+    above = np.minimum(below + 1, heads.size - 1)
+    scores = np.where(tied, _percentile_of(first[block], last[block], n),
+                      _percentile_of(last[block], first[above], n))
+    scores[~tied & (below < 0)] = 0.0
+    scores[~tied & (below == heads.size - 1)] = 100.0
+    return scores
 
 
 def _klout(x: np.ndarray, p: dict, mask: np.ndarray | None) -> np.ndarray:
@@ -327,14 +451,15 @@ def apply_calibration(
 
     Examples
     --------
-    Two users nobody paid attention to, both at the floor, and three who were noticed:
+    Two users nobody paid attention to, both at the floor, and three who were noticed: the
+    median scores 40 and the top 98 (with nobody between them, nobody scores 63):
 
     >>> import numpy as np
     >>> r = np.array([0.1, 0.1, 0.15, 0.25, 0.4])
     >>> seen = r > 0.1
     >>> cal = fit_calibration(r, attended=seen)
     >>> np.round(apply_calibration(r, cal, attended=seen), 1).tolist()
-    [10.0, 10.0, 23.0, 40.0, 63.0]
+    [10.0, 10.0, 13.7, 40.0, 98.0]
     """
     x = relative_log_influence(influence)
     mask = _check_attended(attended, x)
@@ -351,11 +476,7 @@ def apply_calibration(
             r = np.maximum(np.asarray(influence, dtype=np.float64), _FLOOR)
             return np.clip(float(p["a"]) + float(p["b"]) * np.log(r), 0.0, 100.0)
         if calibration.method == "percentile":
-            q = np.asarray(p["quantiles"], dtype=np.float64)
-            left = np.searchsorted(q, x, side="left")
-            right = np.searchsorted(q, x, side="right")
-            pos = (left + right) / 2.0 - 0.5
-            return np.clip(100.0 * pos / (len(q) - 1), 0.0, 100.0)
+            return np.clip(_percentile(x, p), 0.0, 100.0)
     except (KeyError, TypeError, ValueError) as exc:
         raise CalibrationError(
             f"calibration for {calibration.method!r} is incomplete: {exc}"
@@ -398,11 +519,7 @@ def scale_scores(
     [16.67, 16.67, 66.67, 100.0]
     """
     if calibration is None:
-        calibration = fit_calibration(influence, method, attended=attended)
-        if method == "percentile":
-            n = len(influence)
-            if n == 1:
-                return np.full(1, 100.0), calibration
-            ranks = rankdata(relative_log_influence(influence), method="average")
-            return 100.0 * (ranks - 1.0) / (n - 1), calibration
+        calibration, fitted = _fit(influence, method, attended)
+        if fitted is not None:  # percentile: the exact ranks, not the 1001 quantiles
+            return fitted, calibration
     return apply_calibration(influence, calibration, attended=attended), calibration

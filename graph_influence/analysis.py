@@ -20,13 +20,14 @@ from graph_influence.algorithms.ranking import competition_rank
 from graph_influence.algorithms.scaling import Calibration, received_attention, scale_scores
 from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
+from graph_influence.graph_view import GraphView
 from graph_influence.params import AnalysisParams
 from graph_influence.progress import Stages
 from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.stores import RunRecord, Store
 from graph_influence.topic_signals import extract_topic_signals
 
-__all__ = ["AnalysisParams", "AnalysisResult", "analyze"]
+__all__ = ["AnalysisParams", "AnalysisResult", "analyze", "attention_of"]
 
 
 @dataclass
@@ -140,11 +141,7 @@ def analyze(
         view = store.graph_view(as_of=as_of, half_life_seconds=half_life)
         warnings = params.check_types(view.type_names)
         stage("attention graph")
-        adjacency = view.attention(
-            type_weights=params.type_weights,
-            follow_weight=params.follow_weight,
-            concave=params.concave,
-        )
+        adjacency = attention_of(view, params)
         found = None
         if params.communities:
             stage("communities")
@@ -185,6 +182,8 @@ def analyze(
             if topic_results else None,
             "n_communities": community_results.n_communities if community_results else None,
             "modularity": community_results.modularity if community_results else None,
+            # communities that came back in pieces and were split into connected ones
+            "communities_split": found.n_split if found is not None else None,
             "score_floor": _score_floor(scores, attended, cal),
         }
         run = RunRecord(
@@ -209,6 +208,14 @@ def analyze(
     frame = frame.take(np.argsort(rank, kind="stable")).reset_index(drop=True)
     return AnalysisResult(run, frame, cal, topic_results, community_results, view.ids,
                           warnings)
+
+
+def attention_of(view: GraphView, params: AnalysisParams) -> sp.csr_array:
+    """The weighted attention adjacency a run scores, from a graph view and the run's
+    parameters (type weights, follow weight, concave transform). ``analyze`` and
+    ``backtest`` both build it here."""
+    return view.attention(type_weights=params.type_weights, follow_weight=params.follow_weight,
+                          concave=params.concave)
 
 
 def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration) -> dict:

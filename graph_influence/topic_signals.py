@@ -1,10 +1,13 @@
 """Topic signals: which topics each user posts about, engages with or declares, and which
 interactions are about a topic.
 
-Signals (all normalised: Unicode NFKC, case-folded, a leading ``#`` removed; like Twitter's
-hashtags, a topic must contain a letter, so ``#1`` or ``#...`` are dropped; a topic of more than
-``MAX_TOPIC_CHARS`` (256) characters is no topic either — Twitter's hashtags stop at 139 — and
-is dropped, which also keeps topic names indexable in Neo4j):
+Signals (all normalised by :func:`~graph_influence.topic_names.normalize_topic`, one call per
+distinct raw token: Unicode NFKC, case-folded, the leading ``#``s and the whitespace and
+punctuation at both ends removed — ``#FF!``, ``ff`` and ``#ff`` are one topic ``ff`` —, a hashtag
+cut at its first whitespace; like Twitter's hashtags, a topic must contain a letter, so ``#1`` or
+``#...`` are dropped, and the stop words of ``STOP_TOPICS`` (``in``, ``of``, ``me``...) are no
+topics; a topic of more than ``MAX_TOPIC_CHARS`` (256) characters is no topic either — Twitter's
+hashtags stop at 139 — and is dropped, which also keeps topic names indexable in Neo4j):
 
 - *declared*: the user's ``users.topics`` (``;``-separated);
 - *posted*: the ``topics`` column and the ``#hashtags`` in the ``text`` of the user's posts;

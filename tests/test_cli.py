@@ -331,6 +331,7 @@ def test_neo4j_up_says_what_it_does_and_keeps_its_port(tmp_path, monkeypatch, ca
     class FakeServer:
         def __init__(self, lib, home, *, port=None, **kwargs):
             self.port = port or 40000 + len(started)
+            self.recovery = ns.RecoveryProgress()  # a clean start: no crash recovery
             started.append(port)
 
         @property

@@ -22,6 +22,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.sparse.csgraph import connected_components
 
 from graph_influence.algorithms import communities
 from graph_influence.algorithms.communities import (
@@ -30,6 +31,7 @@ from graph_influence.algorithms.communities import (
     detect_communities,
     modularity,
     normalized_mutual_info,
+    split_disconnected,
     symmetrize,
 )
 
@@ -408,6 +410,152 @@ def test_isolated_nodes_are_singletons_after_the_big_communities(method):
 def test_detect_communities_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         detect_communities(np.eye(3), **kwargs)
+
+
+# -- connected communities ---------------------------------------------------------------------
+
+
+def _assert_connected_communities(sym: sp.csr_array, membership: np.ndarray) -> None:
+    """networkx: each community induces a connected subgraph of the undirected graph."""
+    g = nx.from_scipy_sparse_array(sym)
+    for c in np.unique(membership).tolist():
+        members = np.flatnonzero(membership == c).tolist()
+        assert nx.is_connected(g.subgraph(members)), f"community {c} is not connected"
+
+
+def _nx_modularity_of(sym: sp.csr_array, membership: np.ndarray, resolution: float = 1.0):
+    g = nx.from_scipy_sparse_array(sym)  # the weights as the "weight" edge attribute
+    groups = [set(np.flatnonzero(membership == c).tolist()) for c in np.unique(membership)]
+    return nx.community.modularity(g, groups, weight="weight", resolution=resolution)
+
+
+def _two_triangles_and_a_third():
+    """Triangles {0,1,2}, {3,4,5}, {6,7,8}; bridges 2-6 and 5-7; node 9 hangs off node 6."""
+    edges = [(0, 1), (1, 2), (2, 0), (3, 4), (4, 5), (5, 3), (6, 7), (7, 8), (8, 6),
+             (2, 6), (5, 7), (9, 6)]
+    w = np.zeros((10, 10))
+    for u, v in edges:
+        w[u, v] = w[v, u] = 1.0
+    return sp.csr_array(w)
+
+
+def test_split_disconnected_cuts_a_community_into_its_pieces():
+    sym = _two_triangles_and_a_third()
+    # community 7 = both outer triangles (no edge between them) and node 9 (only tied to 6)
+    labels = np.array([7, 7, 7, 7, 7, 7, 3, 3, 3, 7])
+    before = modularity(sym, labels)[0]
+    split, n_split = split_disconnected(sym, labels)
+    assert split.dtype == np.int64 and n_split == 1
+    # by decreasing size, ties by the smallest member
+    np.testing.assert_array_equal(split, [0, 0, 0, 1, 1, 1, 2, 2, 2, 3])
+    _assert_connected_communities(sym, split)
+    after = modularity(sym, split)[0]
+    assert after == pytest.approx(_nx_modularity_of(sym, split), abs=1e-12)
+    assert before == pytest.approx(_nx_modularity_of(sym, labels), abs=1e-12)
+    assert after > before  # splitting a disconnected community never lowers the modularity
+    # deterministic: the label values do not matter, only the partition
+    again, _ = split_disconnected(sym, np.array([0, 0, 0, 0, 0, 0, 9, 9, 9, 0]))
+    np.testing.assert_array_equal(again, split)
+    # a connected partition is only relabelled; splitting twice changes nothing
+    assert split_disconnected(sym, split)[1] == 0
+    np.testing.assert_array_equal(split_disconnected(sym, split)[0], split)
+    connected, none_split = split_disconnected(sym, [5, 5, 5, 1, 1, 1, 1, 1, 1, 1])
+    np.testing.assert_array_equal(connected, [1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
+    assert none_split == 0
+
+
+def test_split_disconnected_reads_a_directed_graph_as_undirected():
+    # 0 -> 1 <- 2 is weakly connected; 3 -> 4 is a second piece of the same community
+    a = sp.csr_array((np.ones(3), ([0, 2, 3], [1, 1, 4])), shape=(5, 5))
+    split, n_split = split_disconnected(a, [0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(split, [0, 0, 0, 1, 1])
+    assert n_split == 1
+    # an explicit zero is no edge; a self-loop joins nothing
+    z = sp.csr_array(([0.0, 2.0], ([0, 1], [1, 1])), shape=(2, 2))
+    np.testing.assert_array_equal(split_disconnected(z, [4, 4])[0], [0, 1])
+    empty = split_disconnected(sp.csr_array((0, 0)), np.zeros(0, dtype=np.int64))
+    assert empty[0].shape == (0,) and empty[1] == 0
+    with pytest.raises(ValueError, match="one label per node"):
+        split_disconnected(a, [0, 0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_labels=st.integers(1, 6))
+def test_split_disconnected_refines_and_never_lowers_modularity(seed, n_labels):
+    g = _weighted_random_graph(seed % 1000)
+    g.remove_edges_from(list(nx.selfloop_edges(g)))
+    sym = symmetrize(_directed_adjacency(g, "weight"))
+    labels = np.random.default_rng(seed).integers(0, n_labels, size=sym.shape[0])
+    split, n_split = split_disconnected(sym, labels)
+    _assert_connected_communities(sym, split)
+    # a refinement: each new community lies inside one old one
+    pairs = np.unique(np.c_[split, labels], axis=0)
+    assert np.unique(pairs[:, 0]).size == pairs.shape[0]
+    per_old = np.bincount(pairs[:, 1], minlength=n_labels)
+    assert n_split == int((per_old > 1).sum())
+    after = modularity(sym, split)[0]
+    assert after == pytest.approx(_nx_modularity_of(sym, split), abs=1e-12)
+    assert after >= modularity(sym, labels)[0] - 1e-12
+
+
+def _college_msg() -> sp.csr_array:
+    """CollegeMsg: one u -> v entry per message (repeats summed), users numbered 0..n-1."""
+    with gzip.open(shared_dataset("college-msg", "CollegeMsg.txt.gz"), "rt") as fh:
+        events = np.loadtxt(fh, dtype=np.int64)
+    assert events.shape == (59835, 3)
+    users, pairs = np.unique(events[:, :2], return_inverse=True)
+    pairs = pairs.reshape(-1, 2)
+    n = users.size
+    return sp.csr_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_detected_communities_are_connected_on_college_msg(method, seed):
+    a = _college_msg()
+    r = detect_communities(a, seed=seed, method=method)
+    sym = symmetrize(a)
+    _assert_connected_communities(sym, r.membership)
+    assert r.modularity == pytest.approx(_nx_modularity_of(sym, r.membership), abs=1e-9)
+    if method == "leiden":
+        assert r.n_split == 0  # Leiden's refinement already guarantees connected communities
+
+
+def test_louvain_pieces_are_split_and_counted():
+    # on CollegeMsg with seeds 1 and 2, Louvain alone leaves one community in two pieces
+    a = _college_msg()
+    sym = symmetrize(a)
+    runs = [detect_communities(a, seed=s, method="louvain") for s in (1, 2)]
+    assert sum(r.n_split for r in runs) >= 1
+    for r in runs:
+        _assert_valid(r, sym.shape[0])
+        split, n_split = split_disconnected(sym, r.membership)
+        assert n_split == 0
+        np.testing.assert_array_equal(split, r.membership)  # already split and in order
+
+
+def _higgs_mention() -> sp.csr_array:
+    with gzip.open(shared_dataset("higgs-twitter", "higgs-mention_network.edgelist.gz"), "rt") as fh:
+        edges = np.loadtxt(fh, dtype=np.int64)
+    users, pairs = np.unique(edges[:, :2], return_inverse=True)
+    pairs = pairs.reshape(-1, 2)
+    n = users.size
+    return sp.csr_array((edges[:, 2].astype(float), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+
+
+def test_louvain_communities_are_connected_on_higgs_mentions(record_property):
+    a = _higgs_mention()
+    r = detect_communities(a, seed=0, method="louvain")
+    record_property("n_split", r.n_split)
+    sym = symmetrize(a)
+    # scipy: the pieces of the intra-community graph are exactly the communities
+    coo = sym.tocoo()
+    inside = r.membership[coo.row] == r.membership[coo.col]
+    intra = sp.csr_array((coo.data[inside], (coo.row[inside], coo.col[inside])), shape=sym.shape)
+    n_pieces, _ = connected_components(intra, directed=False)
+    assert n_pieces == r.n_communities
+    assert r.n_split > 0  # Louvain left some communities in pieces (8 with seed 0)
+    assert r.modularity == pytest.approx(modularity(sym, r.membership)[0], abs=1e-12)
 
 
 # -- determinism -------------------------------------------------------------------------------

@@ -162,6 +162,7 @@ def test_neo4j_up_after_kill_9_recovers_on_the_same_port(tmp_path, capsys):
     recovery said (its wait is extended while recovery progresses, not a fixed 120 s)."""
     import os
     import signal
+    import time
 
     from .conftest import neo4j_lib
 
@@ -175,7 +176,11 @@ def test_neo4j_up_after_kill_9_recovers_on_the_same_port(tmp_path, capsys):
         uri = (state / "uri").read_text().strip()
         with ns.GraphDatabase.driver(uri) as driver, driver.session() as session:
             session.run("UNWIND range(1, 20000) AS i CREATE (:Kept {i: i})").consume()
-        os.kill(int((state / "pid").read_text()), signal.SIGKILL)
+        pid = int((state / "pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30  # SIGKILL is delivered, then the JVM is torn down
+        while ns._is_neo4j_server(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         capsys.readouterr()
         assert ns.main(["--root", str(root), "up"]) == 0
         out, err = capsys.readouterr()

@@ -17,7 +17,9 @@ from graph_influence.algorithms.scaling import (
     KLOUT_FLOOR,
     KLOUT_MEDIAN,
     KLOUT_P95,
+    KLOUT_TOP,
     SCALES,
+    TIE_TOLERANCE,
     Calibration,
     apply_calibration,
     fit_calibration,
@@ -54,20 +56,40 @@ def test_monotone_bounded_and_ties_equal(r, method):
         assert np.ptp(tied) == 0.0
 
 
+def _documented_anchors(x: np.ndarray) -> tuple[float, float | None, float | None]:
+    """(x50, x95, xtop) as the scale documents them: users at x50 score 40, at x95 63, at xtop
+    98; None where nobody does. Inverted-CDF quantiles; values within 1e-9 are ties."""
+    x50 = float(np.quantile(x, 0.5, method="inverted_cdf"))
+    x95 = float(np.quantile(x, 0.95, method="inverted_cdf"))
+    v, tol = sorted(x.tolist()), 1e-9
+    top = v[-1]
+    if top - x50 <= tol:  # the median user is the top one: 40 only
+        return x50, None, None
+    if x95 - x50 <= tol:  # over 45 % tied at the median: the next value above them
+        x95 = min(u for u in v if u > x50 + tol)
+    if top - x95 <= tol:  # the 95th percentile is the top: the value below the top
+        inner = [u for u in v if x50 + tol < u < top - tol]
+        x95 = max(inner) if inner else None
+    return x50, x95, top
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(influence_vectors, tied_vectors))
-def test_klout_anchors_median_40_p95_63(r):
+def test_klout_anchors_median_40_p95_63_top_98(r):
     scores, _ = scale_scores(r, "klout")
-    # The user at the median (inverted-CDF definition: a value some user really has) gets 40,
-    # the user at the 95th percentile gets 63, unless both are the same user value.
+    # The users at the median (inverted-CDF definition: a value some user really has) get 40,
+    # those at the 95th percentile 63 and the top 98, with the documented rules where two of
+    # them are the same users.
     x = np.log(r * len(r))
-    x50 = np.quantile(x, 0.5, method="inverted_cdf")
-    x95 = np.quantile(x, 0.95, method="inverted_cdf")
-    at_median = scores[np.isclose(x, x50, rtol=0, atol=1e-12)]
-    assert np.allclose(at_median, KLOUT_MEDIAN, atol=1e-9)
-    if x95 > x50 + 1e-12:
-        at_p95 = scores[np.isclose(x, x95, rtol=0, atol=1e-12)]
-        assert np.allclose(at_p95, KLOUT_P95, atol=1e-9)
+    x50, x95, top = _documented_anchors(x)
+    for anchor, score in ((x50, KLOUT_MEDIAN), (x95, KLOUT_P95), (top, KLOUT_TOP)):
+        if anchor is not None:
+            at = scores[np.isclose(x, anchor, rtol=0, atol=1e-12)]
+            assert at.size and np.allclose(at, score, atol=1e-9)
+    if top is None:
+        assert scores.max() == pytest.approx(KLOUT_MEDIAN)
+    if x95 is None and top is not None:  # nobody between the median and the top
+        assert not ((scores > KLOUT_MEDIAN + 1e-6) & (scores < KLOUT_TOP - 1e-6)).any()
     assert scores.max() < 100.0
 
 
@@ -333,3 +355,211 @@ def test_check_can_save_before_any_work(tmp_path):
         locked.mkdir(mode=0o500)
         with pytest.raises(CalibrationError, match="permission denied"):
             Calibration.check_can_save(locked / "c.json")
+
+
+# -- the anchors where their users coincide (issue 14) ---------------------------------------
+def _klout(raw, attended=None):
+    r = _prob(np.asarray(raw, dtype=np.float64))
+    mask = None if attended is None else np.asarray(attended)
+    scores, cal = scale_scores(r, "klout", attended=mask)
+    return scores, cal
+
+
+def test_klout_fewer_than_20_attended_top_scores_98():
+    # 5 users nobody noticed, 10 who were (2..11 units): the inverted-CDF 95th percentile of
+    # 10 users is the top one; it scores 98 and the one below it 63.
+    raw = [1.0] * 5 + [float(v) for v in range(2, 12)]
+    attended = [False] * 5 + [True] * 10
+    scores, cal = _klout(raw, attended)
+    assert scores[-1] == pytest.approx(KLOUT_TOP)
+    assert scores[-2] == pytest.approx(KLOUT_P95)
+    assert scores[5 + 4] == pytest.approx(KLOUT_MEDIAN)  # the 5th of 10 attended (6 units)
+    assert (scores[:5] == KLOUT_FLOOR).all()
+    assert np.all(np.diff(scores[5:]) > 0)
+    for m in range(2, 20):  # every small population: the top user scores 98
+        s, _ = _klout([1.0] + [float(v) for v in range(2, m + 2)], [False] + [True] * m)
+        assert s[-1] == pytest.approx(KLOUT_TOP), m
+
+
+def test_klout_nobody_between_median_and_top_is_a_straight_line_to_98():
+    # 3 attended: median, top and one below; nobody strictly between median and top.
+    raw = [1.0, 1.0, 2.0, 3.0, 5.0]
+    attended = [False, False, True, True, True]
+    scores, cal = _klout(raw, attended)
+    x = np.log(_prob(np.array(raw)) * 5)
+    k = 58 / (x[4] - x[3])  # one slope from 40 at the median to 98 at the top
+    assert cal.params["k"] == pytest.approx(k)
+    assert cal.params["x95"] == pytest.approx(x[3] + 23 / k)
+    np.testing.assert_allclose(scores, [10, 10, 10 + 30 * math.exp(k * (x[2] - x[3]) / 30),
+                                        40, 98], rtol=0, atol=1e-9)
+
+
+def test_klout_over_45_percent_tied_at_the_median():
+    # 1000 users: 300 below, 660 tied (positions 301..960 hold the median and the 95th
+    # percentile), 40 above them: the least of those scores 63, the top 98.
+    above = np.geomspace(2.5, 50.0, 40)
+    raw = np.concatenate([np.ones(300), np.full(660, 2.0), above])
+    scores, cal = _klout(raw)
+    x = np.log(_prob(raw) * 1000)
+    assert np.quantile(x, 0.95, method="inverted_cdf") == x[500], "p95 is in the tie"
+    assert (scores[300:960] == pytest.approx(KLOUT_MEDIAN)), "the 95th percentile user: 40"
+    assert scores[960] == pytest.approx(KLOUT_P95) and scores[-1] == pytest.approx(KLOUT_TOP)
+    assert (scores[960:] >= KLOUT_P95 - 1e-9).all(), "the top 5 % are spread over 63..98"
+    # Almost all tied, the top only 1.5 times the median share: it still scores 98.
+    scores, _ = _klout(np.concatenate([np.full(970, 2.0), np.linspace(2.1, 3.0, 30)]))
+    assert scores[-1] == pytest.approx(KLOUT_TOP) and scores[970] == pytest.approx(KLOUT_P95)
+
+
+def test_klout_at_least_5_percent_tied_at_the_top():
+    raw = np.concatenate([np.linspace(1.0, 10.0, 940), np.full(60, 20.0)])
+    scores, _ = _klout(raw)
+    assert (scores[940:] == pytest.approx(KLOUT_TOP)), "the top users score 98"
+    assert scores[939] == pytest.approx(KLOUT_P95), "the value below them 63"
+    assert np.median(scores) == pytest.approx(KLOUT_MEDIAN, abs=0.05)
+
+
+def test_klout_median_user_is_the_top_scores_40_and_nobody_more():
+    for raw in ([1.0, 3.0, 3.0, 3.0], [5.0]):
+        scores, cal = _klout(raw)
+        assert scores.max() == pytest.approx(KLOUT_MEDIAN)
+        assert cal.params["k"] == pytest.approx(23 / math.log(10))
+
+
+def test_klout_near_ties_do_not_move_the_anchors():
+    # Tied users whose influences differ in the last bits are one value for the anchors.
+    raw = np.concatenate([np.ones(300), np.full(660, 2.0), np.geomspace(2.5, 50.0, 40)])
+    noisy = raw.copy()
+    noisy[300:960:2] *= 1 + 4e-16
+    noisy[301:960:2] *= 1 - 4e-16
+    np.testing.assert_allclose(_klout(noisy)[0], _klout(raw)[0], rtol=0, atol=1e-9)
+
+
+#: Saved by graph-influence before issue 14 for 3 attended users of [1, 1, 2, 3, 5]: the top
+#: scored 63 (the 95th percentile of 3 users is the top one), k continued above it.
+VERSION_2_KLOUT_TINY = """{
+  "fitted_on": {"n_attended": 3, "n_users": 5},
+  "method": "klout",
+  "params": {"floor": 10.0, "k": 45.025149346338004, "x50": 0.22314355131420976,
+             "x95": 0.7339691750802005, "xtop": 1.5113125155936646},
+  "version": 2
+}"""
+
+
+def test_version_2_klout_file_scores_as_it_did():
+    # The change is in fitting, not in applying: a saved file keeps its scores on its data.
+    cal = Calibration.from_json(VERSION_2_KLOUT_TINY)
+    r = _prob(np.array([1.0, 1.0, 2.0, 3.0, 5.0]))
+    mask = np.array([False, False, True, True, True])
+    np.testing.assert_allclose(apply_calibration(r, cal, attended=mask),
+                               [10.0, 10.0, 26.324381918735874, 40.0, 63.0], rtol=0, atol=1e-12)
+    refit = fit_calibration(r, attended=mask)  # fitted today: the top scores 98
+    assert apply_calibration(r, refit, attended=mask)[-1] == pytest.approx(KLOUT_TOP)
+
+
+# -- percentile: ties on reuse (issue 14) -----------------------------------------------------
+def _tied_snapshot(seed=4):
+    """22,405 users: 13,921 tied at the least influence, 2,000 tied in the middle, the rest
+    spread, shuffled."""
+    rng = np.random.default_rng(seed)
+    raw = np.concatenate([np.ones(13_921), np.full(2_000, 3.0),
+                          1.0 + rng.pareto(1.2, 22_405 - 15_921)])
+    return _prob(rng.permutation(raw))
+
+
+def _jitter(r, tied, rng):
+    """``r`` with the tied users moved by 1 ulp or a relative 1e-15, up or down."""
+    out = r.copy()
+    idx = np.flatnonzero(tied)
+    kind = rng.integers(0, 4, idx.size)
+    out[idx] = np.select([kind == 0, kind == 1, kind == 2],
+                         [np.nextafter(r[idx], 1.0), np.nextafter(r[idx], 0.0),
+                          r[idx] * (1 + 1e-15)], r[idx] * (1 - 1e-15))
+    return out
+
+
+def test_percentile_reuse_gives_a_tied_block_its_fitted_score():
+    r = _tied_snapshot()
+    fitted, cal = scale_scores(r, "percentile")
+    rng = np.random.default_rng(0)
+    values, counts = np.unique(r, return_counts=True)
+    assert (counts >= 2_000).sum() == 2
+    for value in values[counts >= 2_000]:  # the least influence and the middle block
+        tied = r == value
+        assert np.ptp(fitted[tied]) == 0
+        noisy = _jitter(r, tied, rng)
+        x, xn = np.log(r * len(r)), np.log(noisy * len(r))
+        assert (xn[tied] > x[tied]).any() and (xn[tied] < x[tied]).any()
+        reused = apply_calibration(noisy, Calibration.from_json(cal.to_json()))
+        np.testing.assert_array_equal(reused[tied], fitted[tied])
+        # A second snapshot of the same distribution: two disjoint copies, one of them noisy.
+        both = apply_calibration(np.concatenate([r, noisy]) / 2, cal)
+        np.testing.assert_array_equal(both[: len(r)][tied], fitted[tied])
+        np.testing.assert_array_equal(both[len(r):][tied], fitted[tied])
+    # Everyone else within the quantiles' resolution.
+    assert np.abs(apply_calibration(r, cal) - fitted).max() <= 0.1 + 100 / len(r)
+
+
+def test_percentile_near_ties_are_ties_when_fitting():
+    r = _prob(np.array([1.0, 1.0 + 1e-12, 1.0 - 1e-12, 2.0, 2.0 * (1 + 3e-10), 5.0]))
+    scores, cal = scale_scores(r, "percentile")
+    np.testing.assert_allclose(scores, [20.0, 20.0, 20.0, 70.0, 70.0, 100.0])
+    assert cal.params["n"] == 6 and cal.params["ranks"][0] == [0, 2]
+    np.testing.assert_array_equal(apply_calibration(r, cal), scores)
+    # 1e-6 apart is not a tie.
+    apart, _ = scale_scores(_prob(np.array([1.0, 1.0 + 1e-6])), "percentile")
+    assert apart.tolist() == [0.0, 100.0]
+    assert TIE_TOLERANCE == 1e-9
+
+
+def test_percentile_file_without_ranks_scores_as_before_except_near_ties():
+    r = _tied_snapshot(seed=9)
+    cal = fit_calibration(r, "percentile")
+    old = Calibration("percentile", {"quantiles": cal.params["quantiles"]}, cal.fitted_on)
+    q = np.asarray(cal.params["quantiles"])
+    rng = np.random.default_rng(2)
+    other = _prob(r * rng.uniform(0.5, 3.0, len(r)))  # a second snapshot, same size
+    probe = np.concatenate([r, other]) / 2  # x of the first half: exactly r's
+    x = np.log(probe * len(probe))
+    # The rule for files without ranks, as before: mean of searchsorted left and right - 1/2.
+    pos = (np.searchsorted(q, x, "left") + np.searchsorted(q, x, "right")) / 2.0 - 0.5
+    before = np.clip(100.0 * pos / (len(q) - 1), 0.0, 100.0)
+    got = apply_calibration(probe, old)
+    i = np.clip(np.searchsorted(q, x), 1, len(q) - 1)
+    gap = np.minimum(np.abs(x - q[i - 1]), np.abs(x - q[i]))
+    exact_or_far = (gap == 0) | (gap > 1e-9)
+    assert exact_or_far.mean() > 0.99
+    np.testing.assert_array_equal(got[exact_or_far], before[exact_or_far])
+    # Users 1 ulp from a plateau of equal quantiles take the plateau's midpoint, as exact
+    # ties do, where they used to fall to its ends (0 or 2 x the midpoint).
+    tied = r == r.min()
+    plateau = before[: len(r)][tied][0]
+    assert plateau > 10 and (q == q[0]).sum() > 100
+    noisy = apply_calibration(_jitter(r, tied, rng), old)
+    np.testing.assert_array_equal(noisy[tied], plateau)
+
+
+def test_percentile_calibration_with_bad_ranks_is_refused():
+    cal = fit_calibration(_prob(np.array([1.0, 2.0, 3.0])), "percentile")
+    for change in ({"n": 0}, {"n": 2}, {"ranks": [[1, 0]] * 1001},
+                   {"ranks": cal.params["ranks"][::-1]}, {"quantiles": [1.0, 0.0]}):
+        bad = Calibration("percentile", cal.params | change, cal.fitted_on)
+        with pytest.raises(CalibrationError, match="incomplete"):
+            apply_calibration(_prob(np.array([1.0, 2.0])), bad)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(influence_vectors, tied_vectors), st.one_of(influence_vectors, tied_vectors))
+def test_percentile_reuse_is_monotone_and_exact_on_its_quantiles(r, other):
+    fitted, cal = scale_scores(r, "percentile")
+    again = Calibration.from_json(cal.to_json())
+    # On its own snapshot every user whose value is a quantile scores exactly as fitted.
+    reused = apply_calibration(r, again)
+    on_quantile = np.isin(np.log(r * len(r)), np.asarray(cal.params["quantiles"]))
+    np.testing.assert_array_equal(reused[on_quantile], fitted[on_quantile])
+    # On another snapshot: bounded, monotone, ties equal.
+    scores = apply_calibration(other, again)
+    assert np.all((scores >= 0) & (scores <= 100))
+    order = np.argsort(other, kind="stable")
+    assert np.all(np.diff(scores[order]) >= 0)
+    for value in np.unique(other):
+        assert np.ptp(scores[other == value]) == 0.0

@@ -51,12 +51,14 @@ def test_tiny_graph_hand_computed(store, tmp_path):
     assert unattended == set("cdfgh")
     x = {v: math.log(p * 8) for v, p in pr.items()}
     seen = sorted(x[v] for v in "abe")  # 3 attended users: median the 2nd, p95 the 3rd
-    x50, x95 = seen[1], seen[2]
-    k = 23 / (x95 - x50)
+    x50, xtop = seen[1], seen[2]
+    # The 95th percentile user is the top one and nobody is between it and the median: one
+    # slope from 40 at the median to 98 at the top (no user at 63).
+    k = 58 / (xtop - x50)
     expected = {v: 10.0 for v in unattended}
     expected[min("abe", key=x.get)] = 10 + 30 * math.exp(k * (seen[0] - x50) / 30)
     expected[sorted("abe", key=x.get)[1]] = 40.0
-    expected[max("abe", key=x.get)] = 63.0  # the top is the 95th percentile user
+    expected[max("abe", key=x.get)] = 98.0  # the top user
     got = _by_id(result)
     for v, score in expected.items():
         assert got[v] == pytest.approx(score, abs=1e-9), v

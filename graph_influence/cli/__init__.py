@@ -14,14 +14,22 @@ import inspect
 import re
 import typing
 
-from graph_influence.cli import analyze, demo, inspect_runs, load, manage, queries  # noqa: F401
+from graph_influence.cli import (  # noqa: F401
+    analyze,
+    backtest,
+    demo,
+    inspect_runs,
+    load,
+    manage,
+    queries,
+)
 from graph_influence.cli.app import app
 
 __all__ = ["app", "main"]
 
 #: The order ``--help`` lists the commands in: the data flow, then the tools.
 COMMAND_ORDER = ("load", "analyze", "top", "topics", "communities", "explain", "compare",
-                 "report", "info", "runs", "loads", "export", "drop-load", "delete-run",
+                 "backtest", "report", "info", "runs", "loads", "export", "drop-load", "delete-run",
                  "formats", "demo")
 app.registered_commands.sort(key=lambda c: COMMAND_ORDER.index(c.name or c.callback.__name__))
 

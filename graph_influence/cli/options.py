@@ -16,6 +16,7 @@ over the built-in default.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -151,10 +152,14 @@ def _option(spec: ParamSpec) -> tuple[Any, Any]:
     return Annotated[kind, typer.Option(spec.flag, **common)], spec.default
 
 
-def analysis_parameters() -> list[inspect.Parameter]:
-    """One keyword-only parameter per analysis parameter, for a command's signature."""
+def analysis_parameters(names: Iterable[str] | None = None) -> list[inspect.Parameter]:
+    """One keyword-only parameter per analysis parameter (or per one of ``names``), for a
+    command's signature."""
+    wanted = None if names is None else set(names)
     out = []
     for spec in specs():
+        if wanted is not None and spec.name not in wanted:
+            continue
         annotation, default = _option(spec)
         out.append(inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY,
                                      default=default, annotation=annotation))
@@ -171,6 +176,8 @@ def params_from_options(values: dict[str, Any]) -> AnalysisParams:
     """
     kwargs = {}
     for spec in specs():
+        if spec.name not in values:  # a command that offers only some (backtest)
+            continue
         value = values[spec.name]
         if spec.type == "weights":
             value = parse_weight_items(value or [])

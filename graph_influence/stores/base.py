@@ -460,6 +460,21 @@ class Store(ABC):
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """Oldest and newest timestamp over all events, follows and posts (None if none)."""
 
+    def event_time_quantile(self, q: float) -> datetime | None:
+        """The time that leaves a share ``1 - q`` of the dated events after it.
+
+        The ``q``-quantile of the events' timestamps (the earliest timestamp with at least a
+        share ``q`` of the dated events at or before it); ``None`` when no event is dated.
+        ``backtest`` splits there by default. This default reads :meth:`events`; the built-in
+        stores answer with one query.
+        """
+        from .common import quantile_position
+
+        ts = self.events()["ts"].dropna().sort_values().to_numpy()
+        if not len(ts):
+            return None
+        return _naive(ts[quantile_position(q, len(ts))])
+
     @abstractmethod
     def events(self) -> pd.DataFrame:
         """Every stored interaction event.
@@ -835,3 +850,9 @@ class Store(ABC):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.url}>"
 
+
+def _naive(value) -> datetime:
+    """A pandas/numpy timestamp as a naive UTC :class:`datetime`."""
+    import pandas as pd
+
+    return pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)

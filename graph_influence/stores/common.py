@@ -21,8 +21,8 @@ from graph_influence.errors import StoreError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc", "redact_url",
-           "refuse_credentials"]
+__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc",
+           "quantile_position", "redact_url", "refuse_credentials"]
 
 
 def now_utc() -> datetime:
@@ -110,3 +110,15 @@ def refuse_credentials(text: str) -> None:
             f"the store URL {shown} holds credentials — remove them from the URL (and from "
             "$GRAPH_INFLUENCE_STORE / $NEO4J_URI) and set NEO4J_USERNAME and NEO4J_PASSWORD "
             "instead")
+
+
+def quantile_position(q: float, n: int) -> int:
+    """The 0-based position of the ``q``-quantile in ``n`` sorted values: the first value with
+    at least a share ``q`` of the values at or before it (every store uses this one rule).
+
+    >>> quantile_position(0.7, 10), quantile_position(0.0, 10), quantile_position(1.0, 10)
+    (6, 0, 9)
+    """
+    import math
+
+    return min(max(math.ceil(round(q * n, 9)) - 1, 0), n - 1)  # (0.7 * 10 is 7.000000000000001)

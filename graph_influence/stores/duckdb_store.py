@@ -58,7 +58,7 @@ from .base import (
     StoreCapabilities,
     runs_use_load_message,
 )
-from .common import DECAY_SQL, new_load_id
+from .common import DECAY_SQL, new_load_id, quantile_position
 from .common import now_utc as _now
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -549,6 +549,15 @@ class DuckDBStore(Store):
                 UNION ALL SELECT min(ts), max(ts) FROM posts)
             """
         ).fetchall()[0]
+
+    def event_time_quantile(self, q: float) -> datetime | None:
+        """The ``q``-quantile of the events' timestamps (see :meth:`Store.event_time_quantile`)."""
+        n = self._count("SELECT count(ts) FROM interactions")
+        if not n:
+            return None
+        return self.con.execute(
+            "SELECT ts FROM interactions WHERE ts IS NOT NULL ORDER BY ts LIMIT 1 OFFSET $i",
+            {"i": quantile_position(q, n)}).fetchall()[0][0]
 
     def graph_view(
         self, *, as_of: datetime | None, half_life_seconds: float | None,

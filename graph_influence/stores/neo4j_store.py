@@ -53,7 +53,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from graph_influence.errors import Interrupted, StoreError, StoreNotReadyError
@@ -68,7 +68,14 @@ from .base import (
     StoreCapabilities,
     runs_use_load_message,
 )
-from .common import DECAY_CYPHER, new_load_id, now_utc, redact_url, refuse_credentials
+from .common import (
+    DECAY_CYPHER,
+    new_load_id,
+    now_utc,
+    quantile_position,
+    redact_url,
+    refuse_credentials,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -250,6 +257,14 @@ FOREACH (_ IN CASE WHEN p.load_id = $load_id AND NOT EXISTS {{ ()-[:POSTED]->(p)
 Q_START_LOAD = """
 CREATE (l:Load {id: $load_id, source: $source, format: $format, fingerprint: $fingerprint,
                 status: 'running', started_at: datetime()})
+"""
+Q_DATED_EVENTS = """
+MATCH ()-[e:INTERACTED]->() WHERE e.ts IS NOT NULL AND e.load_id IN $loads RETURN count(e) AS n
+"""
+Q_EVENT_TIME_AT = """
+MATCH ()-[e:INTERACTED]->() WHERE e.ts IS NOT NULL AND e.load_id IN $loads
+WITH e.ts.epochSeconds * 1000000 + e.ts.nanosecond / 1000 AS us ORDER BY us
+SKIP $i LIMIT 1 RETURN us
 """
 Q_LOAD_STATUS = "MATCH (l:Load {id: $load_id}) RETURN l.status AS status"
 Q_FINISH_LOAD = _FENCE + """
@@ -1085,6 +1100,16 @@ class Neo4jStore(Store):
         """Oldest and newest timestamp over all complete loads' events, follows and posts."""
         row = self._read(Q_TIME_RANGE)[0]
         return _naive_utc(row["lo"]), _naive_utc(row["hi"])
+
+    def event_time_quantile(self, q: float) -> datetime | None:
+        """The ``q``-quantile of the complete loads' event timestamps, on the server (see
+        :meth:`Store.event_time_quantile`)."""
+        loads = self._view_loads(None)
+        n = self._read(Q_DATED_EVENTS, loads=loads)[0]["n"]
+        if not n:
+            return None
+        row = self._read(Q_EVENT_TIME_AT, i=quantile_position(q, n), loads=loads)[0]
+        return datetime(1970, 1, 1) + timedelta(microseconds=int(row["us"]))
 
     def graph_view(self, *, as_of: datetime | None, half_life_seconds: float | None,
                    load_ids: list[str] | None = None) -> GraphView:
