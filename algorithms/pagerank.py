@@ -17,9 +17,9 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
-from graph_influence.errors import PowerIterationFailedConvergence
+from graph_influence.errors import NonFiniteError, PowerIterationFailedConvergence
 
-__all__ = ["PageRankResult", "pagerank", "transition_matrix"]
+__all__ = ["PageRankResult", "pagerank", "row_scaled", "transition_matrix"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,37 @@ def _check_probability(name: str, vector: np.ndarray | None, n: int) -> np.ndarr
     return v / total
 
 
+def row_scaled(adjacency: sp.sparray | sp.spmatrix) -> sp.csr_array:
+    """``adjacency`` (float64 CSR, duplicates summed) with each row divided by its largest entry.
+
+    A row-normalised walk does not change when a row is scaled, but its arithmetic does: a
+    lone interaction 1,024 half-lives old weighs ``2**-1024``, whose reciprocal overflows
+    (and float32 overflows from ``2**-128``). Scaled, every row's largest weight is 1 and its
+    out-weight is at least 1, so no reciprocal overflows and no weight is a subnormal number
+    that lost its digits. Empty rows stay empty. The input is not changed (the result shares
+its index arrays).
+
+    >>> a = sp.csr_array(np.array([[0.0, 2.0**-1040, 2.0**-1041], [4.0, 0.0, 0.0],
+    ...                            [0.0, 0.0, 0.0]]))
+    >>> row_scaled(a).toarray().tolist()
+    [[0.0, 1.0, 0.5], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
+    a = sp.csr_array(adjacency, dtype=np.float64)
+    if not a.has_canonical_format:  # (duplicates summed on a copy, not the caller's)
+        a = a.copy()
+        a.sum_duplicates()
+    rows = np.diff(a.indptr)
+    filled = rows > 0
+    if not filled.any():
+        return a
+    top = np.zeros(a.shape[0])
+    top[filled] = np.maximum.reduceat(a.data, a.indptr[:-1][filled])
+    top[top <= 0] = 1.0  # (rows of zeros only)
+    # dividing in float64 keeps the ratio of two subnormal weights exact enough (a product
+    # with the reciprocal would overflow first)
+    return sp.csr_array((a.data / np.repeat(top, rows), a.indices, a.indptr), shape=a.shape)
+
+
 def transition_matrix(
     adjacency: sp.sparray | sp.spmatrix, node_order: np.ndarray | None = None
 ) -> tuple[sp.csr_array, np.ndarray]:
@@ -77,12 +108,12 @@ def transition_matrix(
         ``PT`` in CSR form so that ``PT @ x`` moves mass along edges; ``dangling[u]`` is True
         where u has no out-weight (both in the new order when ``node_order`` is given).
     """
-    a = sp.csr_array(adjacency, dtype=np.float64)
+    a = row_scaled(adjacency)
     n = a.shape[0]
     out_weight = np.asarray(a.sum(axis=1)).ravel()
     dangling = out_weight <= 0
     inv = np.zeros_like(out_weight)
-    inv[~dangling] = 1.0 / out_weight[~dangling]
+    inv[~dangling] = 1.0 / out_weight[~dangling]  # out_weight >= 1 after row_scaled
     if n >= 2**31 or a.nnz >= 2**31:  # beyond int32 indices: scipy's general path
         a.data = a.data * np.repeat(inv, np.diff(a.indptr))
         if node_order is not None:
@@ -189,6 +220,10 @@ def _power_iteration(
             callback(it, err)
         if err < tol:
             return PageRankResult(x / x.sum(), it, err, True)
+        if not np.isfinite(err):
+            raise NonFiniteError(
+                f"PageRank met a value that is not finite at iteration {it} (L1 change {err}) "
+                "— this is a bug, not a parameter to change: please report it with the data")
     raise PowerIterationFailedConvergence(max_iter, err, tol)
 
 
@@ -275,8 +310,9 @@ def pagerank(
         raise ValueError(f"adjacency must be square, not {adjacency.shape}")
     if n == 0:
         return PageRankResult(np.zeros(0), 0, 0.0, True)
-    if sp.issparse(adjacency) and adjacency.nnz and (adjacency.data < 0).any():
-        raise ValueError("edge weights must be >= 0")
+    if sp.issparse(adjacency) and adjacency.nnz and (
+            (adjacency.data < 0).any() or not np.isfinite(adjacency.data).all()):
+        raise ValueError("edge weights must be finite and >= 0")
     teleport = _check_probability("personalization", personalization, n)
     if teleport is None:
         teleport = np.full(n, 1.0 / n)

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from numba import njit, prange
 
 from graph_influence.algorithms.pagerank import pagerank
-from graph_influence.errors import PowerIterationFailedConvergence
+from graph_influence.errors import NonFiniteError, PowerIterationFailedConvergence
 
 __all__ = [
     "TopicPageRankResult",
@@ -156,6 +156,7 @@ def topic_pagerank(
     scores = np.empty((n, n_topics))
     iterations = np.zeros(n_topics, dtype=np.int64)
     errors = np.zeros(n_topics)
+    a, boost = _scaled_by_source(a, boost, n_topics)
     at = sp.csr_array(a.T)
     base_out = np.asarray(a.sum(axis=1)).ravel()
     for lo in range(0, n_topics, chunk):
@@ -167,6 +168,41 @@ def topic_pagerank(
         iterations[lo:hi] = its
         errors[lo:hi] = errs
     return TopicPageRankResult(scores, iterations, errors)
+
+
+def _scaled_by_source(a: sp.csr_array, boost: sp.csr_array | None, n_topics: int
+                      ) -> tuple[sp.csr_array, sp.csr_array | None]:
+    """Divide every weight leaving a user, in ``A`` and in every topic's boost, by that user's
+    largest one (as :func:`~graph_influence.algorithms.pagerank.row_scaled` does for one walk).
+
+    Each topic's walk normalises ``A[u] + boost_t[u]`` by its sum, so one factor per user
+    changes no walk; but the largest weight becomes 1, so the float32 block iteration never
+    holds a reciprocal out-weight that overflows (a lone tagged interaction 128 half-lives old
+    weighs ``2**-128``, below float32's smallest normal number).
+    """
+    n = a.shape[0]
+    a = sp.csr_array(a, dtype=np.float64)
+    if not a.has_canonical_format:
+        a = a.copy()
+        a.sum_duplicates()
+    rows = np.diff(a.indptr)
+    top = np.zeros(n)
+    filled = rows > 0
+    if filled.any():
+        top[filled] = np.maximum.reduceat(a.data, a.indptr[:-1][filled])
+    if boost is not None and boost.nnz:
+        cols = sp.csc_array(boost)
+        per_column = np.zeros(cols.shape[1])
+        full = np.diff(cols.indptr) > 0
+        per_column[full] = np.maximum.reduceat(cols.data, cols.indptr[:-1][full])
+        top = np.maximum(top, per_column.reshape(n, n_topics).max(axis=1))
+    top[top <= 0] = 1.0
+    a = sp.csr_array((a.data / np.repeat(top, rows), a.indices, a.indptr), shape=a.shape)
+    if boost is not None and boost.nnz:
+        coo = sp.coo_array(boost)
+        boost = sp.csr_array((coo.data / top[coo.col // n_topics], (coo.row, coo.col)),
+                             shape=boost.shape)
+    return a, boost
 
 
 def _sub_boost(boost: sp.csr_array, n: int, n_topics: int, lo: int, hi: int) -> sp.csr_array:
@@ -266,6 +302,10 @@ def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype):
         if compact is not None:
             compact.add_to(work.reshape(-1), scaled.reshape(-1))
         err = _column_change(work, x)
+        if not np.isfinite(err).all():
+            raise NonFiniteError(
+                f"topic PageRank met a value that is not finite at iteration {it} — this is a "
+                "bug, not a parameter to change: please report it with the data")
         x, work = work, x
         errors[active] = err
         done = err < tol

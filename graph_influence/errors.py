@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "GraphInfluenceError",
+    "NonFiniteError",
     "Interrupted",
     "SnapshotError",
     "InputError",
@@ -121,6 +122,15 @@ class PowerIterationFailedConvergence(GraphInfluenceError):
     def for_flags(self, flag_of) -> str:
         """The message with ``flag_of(name)`` in place of each argument name."""
         return self._text(*(flag_of(p) for p in self.params))
+
+
+class NonFiniteError(GraphInfluenceError):
+    """A computation met a value that is not a finite number (``nan``, ``inf``).
+
+    The inputs are checked to be finite and the weights scaled so that none can arise; this
+    says which step met one anyway, instead of a failure to converge with an L1 change of
+    ``nan`` and advice that would not help.
+    """
 
 
 class OutputError(GraphInfluenceError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -185,3 +187,49 @@ def test_callback_sees_every_iteration_and_its_change():
     seen.clear()
     pagerank(adjacency, node_order=order, callback=lambda it, err: seen.append(it))
     assert seen == list(range(1, result.iterations + 1))
+
+
+# -- weights far below 1: a lone interaction many half-lives old (issue 14) -----------------
+@pytest.mark.parametrize("exponent", [-1024, -1031, -1060, -1073])
+def test_a_row_of_tiny_weights_walks_like_any_other(exponent):
+    """2**-1031 has a reciprocal beyond float64 (nan and 'failed to converge' before): a
+    row-normalised walk does not depend on the row's scale, so the scores equal networkx's on
+    the same graph with weight 1."""
+    tiny = 2.0**exponent
+    a = sp.csr_array(([tiny, 1.0, tiny, tiny / 2], ([0, 2, 4, 4], [1, 3, 1, 3])), shape=(5, 5))
+    result = pagerank(a, tol=1e-13, max_iter=1000)
+    g = nx.DiGraph()
+    g.add_nodes_from(range(5))
+    g.add_weighted_edges_from([(0, 1, 1.0), (2, 3, 1.0), (4, 1, 1.0), (4, 3, 0.5)])
+    np.testing.assert_allclose(result.scores, _nx(g, 5), atol=1e-10)
+    assert np.isfinite(result.scores).all() and result.converged
+
+
+def test_non_finite_weights_are_refused():
+    for bad in (np.inf, np.nan):
+        a = sp.csr_array(([1.0, bad], ([0, 1], [1, 0])), shape=(2, 2))
+        with pytest.raises(ValueError, match="finite and >= 0"):
+            pagerank(a)
+
+
+def test_the_cli_scores_an_old_lone_interaction_with_a_short_half_life(tmp_path):
+    """The issue's reproduction: 42 days at --half-life 1h is 1,031 half-lives."""
+    from typer.testing import CliRunner
+
+    from graph_influence.cli import app
+
+    from .conftest import write_snapshot
+
+    snap = write_snapshot(tmp_path / "s", interactions="src,dst,type,ts\n"
+                          "a,b,retweet,2024-01-01T00:00:00Z\nc,d,retweet,2024-02-12T23:00:00Z\n")
+    store = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(app, ["load", str(snap), "--store", store]).exit_code == 0
+    result = runner.invoke(app, ["analyze", "--store", store, "--half-life", "1h", "--tol",
+                                 "1e-12", "--max-iter", "1000", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = {r["id"]: r["influence"] for r in json.loads(result.stdout)}
+    g = nx.DiGraph([("a", "b"), ("c", "d")])
+    oracle = nx.pagerank(g, tol=1e-14, max_iter=10_000)
+    for user, value in oracle.items():
+        assert rows[user] == pytest.approx(value, abs=1e-9)

@@ -214,3 +214,30 @@ def test_cli_top_topic_topics_and_unknown_topic(tmp_path):
     bad = runner.invoke(app, ["top", "--store", store, "--topic", "pyton"])
     assert bad.exit_code == 1
     assert "closest known topics: python" in bad.stderr
+
+
+@pytest.mark.parametrize("exponent", [-130, -150, -1031])
+def test_topic_block_with_tiny_weights_equals_networkx(exponent):
+    """A lone tagged interaction 128+ half-lives old: float32's reciprocal overflowed (nan).
+    Every topic walk normalises a user's row, so tiny rows walk like rows of weight 1."""
+    tiny = 2.0**exponent
+    n, topics = 4, 2
+    a = sp.csr_array(([tiny, 1.0, 0.5], ([0, 1, 2], [1, 2, 1])), shape=(n, n))
+    boost = boost_matrix(n, topics, np.array([0, 2]), np.array([1, 3]), np.array([0, 1]),
+                         np.array([tiny, 2.0]))
+    pers = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 1.0]])
+    block = topic_pagerank(a, pers, boost=boost, tol=1e-12, max_iter=10_000,
+                           dtype=np.float64)
+    fast = topic_pagerank(a, pers, boost=boost, tol=1e-6, max_iter=10_000)  # float32
+    for t in range(topics):
+        w = topic_transition_weights(a, boost, t, topics).toarray()
+        w = w / np.where(w.sum(axis=1, keepdims=True) > 0, w.sum(axis=1, keepdims=True), 1)
+        g = nx.DiGraph()
+        g.add_nodes_from(range(n))
+        g.add_weighted_edges_from((u, v, w[u, v]) for u in range(n) for v in range(n)
+                                  if w[u, v] > 0)
+        p = {u: pers[u, t] for u in range(n)}
+        oracle = nx.pagerank(g, personalization=p, tol=1e-14, max_iter=10_000)
+        expected = np.array([oracle[u] for u in range(n)])
+        np.testing.assert_allclose(block.scores[:, t], expected, atol=1e-10)
+        np.testing.assert_allclose(fast.scores[:, t], expected, atol=1e-5)
