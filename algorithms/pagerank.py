@@ -19,7 +19,7 @@ from numba import njit, prange
 
 from graph_influence.errors import NonFiniteError, PowerIterationFailedConvergence
 
-__all__ = ["PageRankResult", "pagerank", "row_scaled", "transition_matrix"]
+__all__ = ["PageRankResult", "pagerank", "row_maxima", "row_scaled", "transition_matrix"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,19 @@ def _check_probability(name: str, vector: np.ndarray | None, n: int) -> np.ndarr
     return v / total
 
 
+def row_maxima(a: sp.csr_array) -> np.ndarray:
+    """The largest entry of each row of a canonical CSR array (0 for an empty row).
+
+    >>> row_maxima(sp.csr_array(np.array([[0.0, 2.0, 1.0], [0.0, 0.0, 0.0]]))).tolist()
+    [2.0, 0.0]
+    """
+    top = np.zeros(a.shape[0])
+    filled = np.diff(a.indptr) > 0
+    if filled.any():
+        top[filled] = np.maximum.reduceat(a.data, a.indptr[:-1][filled])
+    return top
+
+
 def row_scaled(adjacency: sp.sparray | sp.spmatrix) -> sp.csr_array:
     """``adjacency`` (float64 CSR, duplicates summed) with each row divided by its largest entry.
 
@@ -77,13 +90,11 @@ its index arrays).
     if not a.has_canonical_format:  # (duplicates summed on a copy, not the caller's)
         a = a.copy()
         a.sum_duplicates()
-    rows = np.diff(a.indptr)
-    filled = rows > 0
-    if not filled.any():
+    if not a.nnz:
         return a
-    top = np.zeros(a.shape[0])
-    top[filled] = np.maximum.reduceat(a.data, a.indptr[:-1][filled])
-    top[top <= 0] = 1.0  # (rows of zeros only)
+    rows = np.diff(a.indptr)
+    top = row_maxima(a)
+    top[top <= 0] = 1.0  # (empty rows, rows of zeros)
     # dividing in float64 keeps the ratio of two subnormal weights exact enough (a product
     # with the reciprocal would overflow first)
     return sp.csr_array((a.data / np.repeat(top, rows), a.indices, a.indptr), shape=a.shape)

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
-from graph_influence.algorithms.pagerank import pagerank
+from graph_influence.algorithms.pagerank import pagerank, row_maxima
 from graph_influence.errors import NonFiniteError, PowerIterationFailedConvergence
 
 __all__ = [
@@ -186,15 +186,9 @@ def _scaled_by_source(a: sp.csr_array, boost: sp.csr_array | None, n_topics: int
         a = a.copy()
         a.sum_duplicates()
     rows = np.diff(a.indptr)
-    top = np.zeros(n)
-    filled = rows > 0
-    if filled.any():
-        top[filled] = np.maximum.reduceat(a.data, a.indptr[:-1][filled])
-    if boost is not None and boost.nnz:
-        cols = sp.csc_array(boost)
-        per_column = np.zeros(cols.shape[1])
-        full = np.diff(cols.indptr) > 0
-        per_column[full] = np.maximum.reduceat(cols.data, cols.indptr[:-1][full])
+    top = row_maxima(a)
+    if boost is not None and boost.nnz:  # its columns are the sources (src * T + topic)
+        per_column = row_maxima(sp.csr_array(sp.csc_array(boost).T))
         top = np.maximum(top, per_column.reshape(n, n_topics).max(axis=1))
     top[top <= 0] = 1.0
     a = sp.csr_array((a.data / np.repeat(top, rows), a.indices, a.indptr), shape=a.shape)
