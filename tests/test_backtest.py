@@ -147,6 +147,8 @@ def test_backtest_cli_table_and_json(tmp_path, events_snapshot):
     assert data["at"] == "2024-01-10T00:00:00" and data["methods"][0]["precision"]["100"] == 1.0
     bad = runner.invoke(app, ["backtest", "--store", store, "--target", "likes"])
     assert bad.exit_code == 1 and "--target must be one of engagers, events" in bad.stderr
+    bad = runner.invoke(app, ["backtest", "--store", store, "--at", "soon"])
+    assert bad.exit_code == 1 and "error: --at: cannot read time 'soon'" in bad.stderr
     gone = runner.invoke(app, ["backtest", "--store", str(tmp_path / "none.duckdb")])
     assert gone.exit_code == 1 and "no store at" in gone.stderr
     assert not (tmp_path / "none.duckdb").exists()

@@ -76,7 +76,10 @@ def backtest(**options) -> None:
     if options["target"] not in TARGETS:
         raise GraphInfluenceError(f"--target must be one of {', '.join(TARGETS)}, not "
                                   f"{options['target']!r}")
-    at = parse_instant(options["at"]) if options["at"] else None
+    try:
+        at = parse_instant(options["at"]) if options["at"] else None
+    except GraphInfluenceError as exc:
+        raise GraphInfluenceError(f"--at: {exc}") from None
     path = local_store_path(options["store"])
     if path is not None and not Path(path).exists():  # not created just to say so
         from graph_influence.errors import StoreNotReadyError
