@@ -7,10 +7,12 @@ when a header is clicked (or focused and Enter pressed), filters a table as you 
 search box, and opens the folded section a link points to; without it every table is still
 there, in its default order.
 
-Sections (each with an ``id``): ``summary``, ``distribution``, ``leaderboard``, ``users`` (the
-``explain`` breakdown of the top :data:`USERS_K`), ``topics`` (every topic of the run, its
-leaders one click away), ``communities``, ``community-graph``, ``run``, and ``compare`` when the
-store holds another run to compare with (with the parameters that differ).
+Sections (each with an ``id``): ``summary``, ``distribution``, ``leaderboard``, ``trend`` (the
+top :data:`USERS_K` users' scores in up to :data:`TREND_RUNS` runs, when the store holds
+another run), ``users`` (the ``explain`` breakdown of the top :data:`USERS_K`), ``topics``
+(every topic of the run, its leaders one click away), ``communities``, ``community-graph``,
+``run``, and ``compare`` when the store holds another run to compare with (with the parameters
+that differ).
 
 Every run-sized read happens once (the run's scores, its graph view) and every run-sized step
 is vectorised, so a 300,000-user store reports in a few seconds. Values are written for a
@@ -49,6 +51,8 @@ LEADERBOARD_K = 100
 #: contributors listed for each.
 USERS_K = 10
 CONTRIBUTORS_K = 5
+#: Runs the ``trend`` section shows the top users' scores in (one column each).
+TREND_RUNS = 8
 #: Leaders shown per topic; the topics shown unfolded when none are chosen.
 TOPIC_K = 10
 DEFAULT_TOPICS = 6
@@ -295,10 +299,16 @@ def render_report(store: Store, *, topics: list[str] | None = None,
         pair_scores = (other_scores, scores) if pair[1] == rid else (scores, other_scores)
         compare_html = _compare(comparison, *pair_scores)
 
+    window = _trend_runs([r.run_id for r in runs], rid) if len(runs) > 1 else []
+    histories = _histories(store, board[:USERS_K], window) if window else None
+
     anchors = {row["id"]: f"user-{i}" for i, row in enumerate(board[:USERS_K], 1)}
+    trend = None if histories is None else _trend(board[:USERS_K], histories, window, rid,
+                                                  anchors)
     sections = [
         ("distribution", "Score distribution", _distribution(scores, run, params)),
         ("leaderboard", "Leaderboard", _leaderboard(board, anchors)),
+        *([("trend", "The top users across runs", trend)] if trend is not None else []),
         ("users", "Why the top users score what they do", _users(explained, anchors)),
         ("topics", "Topics", _topics(topic_tables, topic_summary, opened, has_topics, kept)),
         ("communities", "Communities",
@@ -603,6 +613,53 @@ def _leaderboard(board: list[dict], anchors: dict[str, str]) -> str:
             '<p class="note">No users.</p>')
     return note + _table(header, rows, numeric=numeric, table_id="leaderboard-table",
                          search="ids and names", sorted_by=0, scroll=True)
+
+
+# -- the trend section: the top users' scores in the runs around this one ----------------------
+def _trend_runs(run_ids: list[int], rid: int) -> list[int]:
+    """The runs the trend shows: up to :data:`TREND_RUNS`, ending with ``rid`` when enough
+    runs precede it, else the first ones (``rid`` is always among them); oldest first."""
+    end = run_ids.index(rid) + 1
+    start = max(0, end - TREND_RUNS)
+    return run_ids[start:min(len(run_ids), start + TREND_RUNS)]
+
+
+def _histories(store: Store, top: list[dict], window: list[int]) -> list[dict[int, dict]]:
+    """Per top user: ``run_id -> {score, rank, ...}`` for the runs of ``window`` that scored
+    them (:meth:`~graph_influence.stores.base.Store.user_history`, one query per user)."""
+    shown = set(window)
+    return [{h["run_id"]: h for h in store.user_history(row["id"]).records()
+             if h["run_id"] in shown} for row in top]
+
+
+def _trend(top: list[dict], histories: list[dict[int, dict]], window: list[int], rid: int,
+           anchors: dict[str, str]) -> str:
+    """The top users' score in each run of ``window`` (a column per run), and the change
+    from the first of those runs to this one; ids link to the users' breakdown."""
+    if not top:
+        return '<p class="note">No users.</p>'
+    names = _name_column([r["name"] for r in top])
+    first = window[0]
+    since = [f"change since run {first}"] if first != rid else []
+    header = ["rank", "id", *(["name"] if names else []),
+              *(f"run {r}" + (" (this)" if r == rid else "") for r in window), *since]
+    rows = []
+    for row, runs in zip(top, histories, strict=True):
+        cells = [_n(runs[r]["score"], ".1f") if r in runs else _Cell(DASH, None, True)
+                 for r in window]
+        change = []
+        if since:
+            change = [_n(runs[rid]["score"] - runs[first]["score"], "+.1f")
+                      if first in runs and rid in runs else _Cell(DASH, None, True)]
+        rows.append([_n(row["rank"]), _link(row["id"], anchors.get(row["id"])),
+                     *([row["name"]] if names else []), *cells,
+                     *change])
+    offset = 2 + names
+    numeric = {0, *range(offset, offset + len(window) + len(since))}
+    note = (f'<p class="note">The scores of this run\'s top {len(top)} users in '
+            f"{len(window)} runs, oldest first (<code>graph-influence history ID</code> lists "
+            f"every run of one user); {DASH}: the run did not score the user.</p>")
+    return note + _table(header, rows, numeric=numeric, table_id="trend-table", sorted_by=0)
 
 
 # -- the users section: the explain breakdown of the top users --------------------------------

@@ -18,6 +18,7 @@ from graph_influence.cli import (  # noqa: F401
     analyze,
     backtest,
     demo,
+    history,
     inspect_runs,
     load,
     manage,
@@ -28,9 +29,9 @@ from graph_influence.cli.app import app
 __all__ = ["app", "main"]
 
 #: The order ``--help`` lists the commands in: the data flow, then the tools.
-COMMAND_ORDER = ("load", "analyze", "top", "topics", "communities", "explain", "compare",
-                 "backtest", "report", "info", "runs", "loads", "export", "drop-load", "delete-run",
-                 "formats", "demo")
+COMMAND_ORDER = ("load", "analyze", "top", "topics", "communities", "explain", "history",
+                 "compare", "backtest", "report", "info", "runs", "loads", "export", "drop-load",
+                 "delete-run", "formats", "demo")
 app.registered_commands.sort(key=lambda c: COMMAND_ORDER.index(c.name or c.callback.__name__))
 
 #: What rich reads as a markup tag in help text (``[deleted]``, ``[/r/python mod]``).

@@ -42,6 +42,7 @@ __all__ = [
     "StoreCapabilities",
     "check_topic",
     "store_info",
+    "unknown_user",
 ]
 
 #: A progress callback: called with a short description of the stage starting now.
@@ -52,6 +53,12 @@ TOP_DTYPES = {"rank": "int64", "score": "float64", "influence": "float64"}
 TOP_TOPIC_DTYPES = {"rank": "int64", "score": "float64", "topic_influence": "float64",
                     "influence": "float64", "score_overall": "float64"}
 TOPICS_DTYPES = {"users": "int64", "iterations": "int32", "top_influencers": "object"}
+#: The columns of :meth:`Store.user_history`, in order.
+HISTORY_COLUMNS = ["run_id", "created_at", "as_of", "score", "rank", "percentile", "influence",
+                   "users"]
+#: How many ids (the first, in id order) an unknown user's id is compared with for the
+#: "did you mean" of its message (as ``explain`` does).
+SUGGEST_FROM_IDS = 200_000
 COMMUNITIES_DTYPES = {"community": "int32", "size": "int64",
                       "modularity_contribution": "float64", "top_topics": "object",
                       "top_members": "object"}
@@ -223,6 +230,35 @@ def check_topic(topic: str, known: list[str]) -> None:
         f"no topic {topic!r} in the latest analysis — closest known topics: {', '.join(close)} "
         "(see graph-influence topics)"
     )
+
+
+def unknown_user(user: str, url: str, ids: list[str]) -> StoreNotReadyError:
+    """The error for an id no user of the store has, naming the closest ids (as ``explain``).
+
+    Parameters
+    ----------
+    user : str
+        The id asked for.
+    url : str
+        The store's URL (:attr:`Store.url`).
+    ids : list of str
+        Known ids to suggest from (the first :data:`SUGGEST_FROM_IDS` in id order).
+
+    Returns
+    -------
+    StoreNotReadyError
+        To raise.
+
+    Examples
+    --------
+    >>> str(unknown_user("alic", "duckdb://s.duckdb", ["alice", "bob"]))
+    "no user 'alic' in duckdb://s.duckdb — did you mean: alice?"
+    """
+    import difflib
+
+    close = difflib.get_close_matches(user, ids, n=5, cutoff=0.6)
+    hint = f" — did you mean: {', '.join(close)}?" if close else ""
+    return StoreNotReadyError(f"no user {user!r} in {url}{hint}")
 
 
 def runs_use_load_message(load_id: str, runs: list[int]) -> str:
@@ -723,6 +759,34 @@ class Store(ABC):
         StoreNotReadyError
             If the run was analysed without communities (check ``run.extras["modularity"]``
             to know beforehand).
+        """
+
+    @abstractmethod
+    def user_history(self, user_id: str) -> Rows:
+        """One user's overall results in every run that scored them (``graph-influence
+        history``).
+
+        Parameters
+        ----------
+        user_id : str
+            The user's id.
+
+        Returns
+        -------
+        Rows
+            Columns ``run_id, created_at, as_of`` (the run's), ``score, rank, percentile,
+            influence`` (the user's in the run) and ``users`` (the run's ``n_users``), one row
+            per run that has a score for the user (a user loaded after a run has none in it),
+            oldest run first. ``percentile`` is what ``explain`` reports: the share of the
+            run's scored users whose influence is lower than the user's, times 100 (``(lower
+            / users) * 100``, so ties count as not lower and the best user of n gets
+            ``100 * (n - 1) / n``). Empty when the user is known but no run scored them.
+
+        Raises
+        ------
+        StoreNotReadyError
+            For an id no user has (:func:`unknown_user`: ``no user 'x' in URL — did you
+            mean: ...?``), or when the store holds no run yet (as :meth:`resolve_run_id`).
         """
 
     # -- heavy queries (Arrow) -----------------------------------------------------------

@@ -49,7 +49,9 @@ from graph_influence.errors import StoreError, StoreNotReadyError
 from graph_influence.schema import TABLE_ORDER
 
 from .base import (
+    HISTORY_COLUMNS,
     STAGE,
+    SUGGEST_FROM_IDS,
     DropSummary,
     LoadSummary,
     Rows,
@@ -57,6 +59,7 @@ from .base import (
     Store,
     StoreCapabilities,
     runs_use_load_message,
+    unknown_user,
 )
 from .common import DECAY_SQL, new_load_id, quantile_position
 from .common import now_utc as _now
@@ -138,6 +141,26 @@ _SEEN_IDS = """(
     SELECT id FROM s_users UNION SELECT src FROM s_follows
     UNION SELECT dst FROM s_follows UNION SELECT src FROM s_interactions
     UNION SELECT dst FROM s_interactions UNION SELECT author FROM s_posts)"""
+
+
+#: One user's results in every run (:meth:`DuckDBStore.user_history`): the user's score rows
+#: joined with their runs, and with every score row of the same run to count those with lower
+#: influence (``explain``'s percentile: ``(lower / users) * 100``).
+_Q_USER_HISTORY = """
+SELECT r.run_id, r.created_at, r.as_of, m.score, m.rank,
+       count(*) FILTER (WHERE o.influence < m.influence)::DOUBLE / count(*) * 100
+           AS percentile,
+       m.influence, r.n_users AS users
+FROM users u
+JOIN scores m ON m.uid = u.uid
+JOIN runs r ON r.run_id = m.run_id
+JOIN scores o ON o.run_id = m.run_id
+WHERE u.id = $id
+GROUP BY r.run_id, r.created_at, r.as_of, m.score, m.rank, m.influence, r.n_users
+ORDER BY r.run_id
+"""
+_Q_HAS_USER = "SELECT count(*) FROM users WHERE id = ?"
+_Q_SOME_IDS = "SELECT id FROM users ORDER BY id LIMIT ?"
 
 
 def _load_memory_limit(rows: int) -> str:
@@ -865,6 +888,19 @@ class DuckDBStore(Store):
             "WHERE s.run_id = $rid ORDER BY s.rank, u.id",
             params={"rid": rid},
         ).to_arrow_table()
+
+    def user_history(self, user_id: str) -> Rows:
+        """One user's results in every run, oldest first, in one query (see
+        :meth:`Store.user_history`)."""
+        rows = Rows(list(HISTORY_COLUMNS),
+                    self.con.execute(_Q_USER_HISTORY, {"id": user_id}).fetchall())
+        if rows.rows:
+            return rows
+        if not self._count(_Q_HAS_USER, [user_id]):
+            ids = [r[0] for r in self.con.execute(_Q_SOME_IDS, [SUGGEST_FROM_IDS]).fetchall()]
+            raise unknown_user(user_id, self.url, ids)
+        self.resolve_run_id()  # no run at all: "no analysis ... yet"
+        return rows
 
     def runs(self) -> list[RunRecord]:
         """Every analysis run, oldest first."""

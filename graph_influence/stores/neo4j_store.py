@@ -59,7 +59,9 @@ from typing import TYPE_CHECKING
 from graph_influence.errors import Interrupted, StoreError, StoreNotReadyError
 
 from .base import (
+    HISTORY_COLUMNS,
     STAGE,
+    SUGGEST_FROM_IDS,
     DropSummary,
     LoadSummary,
     Rows,
@@ -67,6 +69,7 @@ from .base import (
     Store,
     StoreCapabilities,
     runs_use_load_message,
+    unknown_user,
 )
 from .common import (
     DECAY_CYPHER,
@@ -542,6 +545,25 @@ MATCH (:Run {id: $run_id})-[:HAS_SCORES]->(c:RunScores)
 RETURN c.uids AS uid, c.influence AS influence, c.score AS score, c.rank AS rank
 ORDER BY c.chunk
 """
+#: One user's results in every run (:meth:`Neo4jStore.user_history`), from the runs' score
+#: chunks: the chunk holding the user's uid gives their position, and every chunk of the run
+#: is counted for the users with lower influence (``explain``'s percentile).
+Q_USER_HISTORY = """
+MATCH (u:User {id: $id})
+MATCH (r:Run {complete: true})-[:HAS_SCORES]->(c:RunScores)
+WITH u.uid AS uid, r, collect(c) AS chunks
+UNWIND [c IN chunks WHERE uid IN c.uids] AS c
+WITH r, chunks, c, [i IN range(0, size(c.uids) - 1) WHERE c.uids[i] = uid][0] AS i
+WITH r, chunks, c.influence[i] AS influence, c.score[i] AS score, c.rank[i] AS rank
+WITH r, influence, score, rank,
+     reduce(n = 0, x IN chunks | n + size([v IN x.influence WHERE v < influence])) AS lower,
+     reduce(n = 0, x IN chunks | n + size(x.uids)) AS total
+RETURN r.id AS run_id, r.created_at AS created_at, r.as_of AS as_of, score, rank,
+       toFloat(lower) / total * 100 AS percentile, influence, r.n_users AS users
+ORDER BY run_id
+"""
+Q_HAS_USER = "MATCH (u:User {id: $id}) RETURN count(u) AS n"
+Q_SOME_IDS = "MATCH (u:User) RETURN u.id AS id ORDER BY id LIMIT $limit"
 Q_EVENTS = """
 MATCH (a:User)-[e:INTERACTED]->(b:User)
 RETURN a.id AS src, b.id AS dst, e.type AS type, e.ts AS ts, e.post_id AS post_id,
@@ -1407,6 +1429,20 @@ class Neo4jStore(Store):
             "score": pa.array(frame["score"].to_numpy(), pa.float64()),
             "rank": pa.array(frame["rank"].to_numpy(), pa.int64()),
         })
+
+    def user_history(self, user_id: str) -> Rows:
+        """One user's results in every run, oldest first, in one query over the runs' score
+        chunks (see :meth:`Store.user_history`)."""
+        rows = [tuple(_naive_utc(r[c]) if c in ("created_at", "as_of") else r[c]
+                      for c in HISTORY_COLUMNS)
+                for r in self._read(Q_USER_HISTORY, id=user_id)]
+        if rows:
+            return Rows(list(HISTORY_COLUMNS), rows)
+        if not self._read(Q_HAS_USER, id=user_id)[0]["n"]:
+            ids = [r["id"] for r in self._read(Q_SOME_IDS, limit=SUGGEST_FROM_IDS)]
+            raise unknown_user(user_id, self.url, ids)
+        self.resolve_run_id()  # no run at all: "no analysis ... yet"
+        return Rows(list(HISTORY_COLUMNS), [])
 
     def runs(self) -> list[RunRecord]:
         """Every completed analysis run, oldest first."""
