@@ -42,3 +42,30 @@ def test_bench_runner_smoke(tmp_path):
     q = checks["modularity_yardstick"]
     assert q["engine"] >= 0.99 * q["networkx"]
     assert "engine" in proc.stdout and "networkx" in proc.stdout
+
+
+def test_attacks_smoke(tmp_path):
+    """bench/attacks.py on the bundled sample with tiny attacks: every attack and group runs
+    and a follow farm on a floor user lifts it above the floor."""
+    from graph_influence import sample_path
+
+    out = tmp_path / "attacks.md"
+    report = tmp_path / "attacks.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "attacks.py"), "--data", str(sample_path()),
+         "--targets", "1", "--farm-size", "20", "--ring-size", "4", "--pair-count", "10",
+         "--workdir", str(tmp_path / "work"), "--out", str(out), "--json", str(report)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(report.read_text())
+    rows = data["rows"]
+    assert {(r["attack"], r["group"]) for r in rows} == {
+        (a, g) for a in ("follow-clique", "follow-star", "retweet-ring", "reciprocal")
+        for g in ("median", "p90", "floor")}
+    star_floor = next(r for r in rows if r["attack"] == "follow-star" and r["group"] == "floor")
+    for how in ("default", "plain"):
+        assert star_floor[how]["score_before"] == 10.0
+        assert star_floor[how]["lift"] > 0 and star_floor[how]["rank_gain"] > 0
+    assert "| follow-clique | median |" in out.read_text()
+    assert "| follow-clique | median |" in proc.stdout
