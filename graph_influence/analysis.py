@@ -6,7 +6,9 @@ calibration) is written back to the store, which keeps every run.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,13 +23,13 @@ from graph_influence.algorithms.scaling import Calibration, received_attention, 
 from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
 from graph_influence.graph_view import GraphView
-from graph_influence.params import AnalysisParams
+from graph_influence.params import AnalysisParams, SeedUsers
 from graph_influence.progress import Stages
 from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.stores import RunRecord, Store
 from graph_influence.topic_signals import extract_topic_signals
 
-__all__ = ["AnalysisParams", "AnalysisResult", "analyze", "attention_of"]
+__all__ = ["AnalysisParams", "AnalysisResult", "analyze", "attention_of", "personalization_of"]
 
 
 @dataclass
@@ -88,6 +90,8 @@ def analyze(
     *,
     calibration: Calibration | None = None,
     progress: bool | None = None,
+    seed_users: SeedUsers | Iterable[str] | Mapping[str, float] | None = None,
+    warm_start: bool = False,
 ) -> AnalysisResult:
     """Compute influence and 0-100 scores for everyone in ``store`` and save them there.
 
@@ -102,6 +106,26 @@ def analyze(
         so that scores of two snapshots are comparable.
     progress : bool, optional
         Show progress on stderr (default: when stderr is a terminal).
+    seed_users : SeedUsers or iterable of str or mapping of str to float, optional
+        Personalise the overall influence: PageRank teleports (and spreads the mass of users
+        without out-edges) to these users only, uniformly, or in proportion to the weights of
+        a mapping or of a :class:`~graph_influence.params.SeedUsers` read by
+        :func:`~graph_influence.params.read_seed_users` ("influence as seen from our brand's
+        followers"). Every id must be a user of the store. Topic influence and communities are
+        unchanged; the 0-100 scale is fitted on the personalised influence. The run records
+        ``extras["personalization"]``: the ``source`` file, ``n_seeds``, ``weighted`` and a
+        ``sha256`` of the sorted ids (None for a uniform teleport).
+    warm_start : bool, optional
+        Start PageRank from the latest run's influence (mapped onto this graph's users; new
+        users start at their teleport share), not from the teleport distribution. Default
+        False: the same snapshot and parameters give the same scores bit for bit in any store.
+        Every start converges to the same fixed point, so a warm result equals the cold one
+        within the tolerance (the same L1 criterion stops both, each within
+        ``damping / (1 - damping) * tol`` of the fixed point in L1), which can reorder users
+        whose influences are that close, in fewer iterations when the graph changed little.
+        When an earlier run had exactly this run's PageRank input (graph, user ids, damping,
+        teleport), the run starts as that run started, so analysing the same snapshot again
+        gives the same scores bit for bit.
 
     Returns
     -------
@@ -110,12 +134,19 @@ def analyze(
         0 in the attention graph the run scored): ``users``, ``share``, the ``score`` they all
         share (the klout floor, 10) and whether it is a ``fixed`` floor or where another scale
         (or a calibration saved before floors existed) put them.
+        ``run.extras["warm_start"]`` says where PageRank started: ``from_run`` (None: a cold
+        start, with the ``reason``), ``iterations``, and the users found in that run
+        (``users_matched``) or new (``users_new``); ``run.extras["pagerank_input"]`` is a
+        digest of what the iteration ran on (graph, ids, damping, teleport).
 
     Raises
     ------
     ParameterError
         If a parameter has a value it cannot take (the error names the parameter), or a type
         weight names a type the store does not hold.
+    SeedUsersError
+        If ``seed_users`` is empty or names users the store does not hold (how many, the first
+        few, and ``FILE:LINE`` of the first when read from a file).
     PowerIterationFailedConvergence
         If PageRank does not converge within ``max_iter`` iterations.
     StoreNotReadyError
@@ -132,6 +163,7 @@ def analyze(
     1.0
     """
     params = (params or AnalysisParams()).validated()
+    seeds = None if seed_users is None else SeedUsers.of(seed_users)
     half_life = params.half_life_seconds
     as_of = params.as_of_time
     with Stages("analyze", enabled=progress) as stage:
@@ -140,21 +172,28 @@ def analyze(
             as_of = store.time_range()[1]
         view = store.graph_view(as_of=as_of, half_life_seconds=half_life)
         warnings = params.check_types(view.type_names)
+        teleport = None if seeds is None else personalization_of(view, seeds)
         stage("attention graph")
         adjacency = attention_of(view, params)
         found = None
         if params.communities:
             stage("communities")
             found = _detect_communities(adjacency, params)
+        # Users nobody gave attention to (in-strength 0): the klout scale's floor; with a
+        # seed set, the users its attention does not reach (they hold no influence at all).
+        attended = (received_attention(adjacency) if teleport is None
+                    else reached_from(adjacency, teleport > 0))
+        stage("warm start")  # (with --cold-start: only the digest of the PageRank input)
+        start = _start_vector(store, view, adjacency, params.damping, teleport,
+                              enabled=warm_start, reached=None if teleport is None else attended)
         stage("pagerank")
         # Iterating with members of a community side by side keeps a step's reads close
         # together in memory (~1.5-2x faster per step at 10M edges); scores are unchanged.
         order = None if found is None else np.argsort(found.membership, kind="stable")
-        pr = pagerank(adjacency, alpha=params.damping, tol=params.tol, max_iter=params.max_iter,
+        pr = pagerank(adjacency, alpha=params.damping, personalization=teleport,
+                      nstart=start.vector, tol=params.tol, max_iter=params.max_iter,
                       node_order=order, callback=stage.iterations(params.max_iter))
         stage("scale 0-100")
-        # Users nobody gave attention to (in-strength 0): the klout scale's floor.
-        attended = received_attention(adjacency)
         scores, cal = scale_scores(pr.scores, params.scale, calibration, attended=attended)
         rank = competition_rank(pr.scores)
         topic_results = None
@@ -184,7 +223,10 @@ def analyze(
             "modularity": community_results.modularity if community_results else None,
             # communities that came back in pieces and were split into connected ones
             "communities_split": found.n_split if found is not None else None,
-            "score_floor": _score_floor(scores, attended, cal),
+            "score_floor": _score_floor(scores, attended, cal, personalised=seeds is not None),
+            "personalization": seeds.summary() if seeds is not None else None,
+            "warm_start": {**start.record, "iterations": pr.iterations},
+            "pagerank_input": start.digest,
         }
         run = RunRecord(
             params=stored_params,
@@ -218,7 +260,132 @@ def attention_of(view: GraphView, params: AnalysisParams) -> sp.csr_array:
                           concave=params.concave)
 
 
-def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration) -> dict:
+def personalization_of(view: GraphView, seeds: SeedUsers) -> np.ndarray:
+    """The teleport distribution of a seed set over the view's users (sums to 1).
+
+    Raises
+    ------
+    SeedUsersError
+        If some seed ids are not users of the view (how many, the first few, where the first
+        was read).
+    """
+    ids = np.empty(len(seeds.ids), dtype=object)
+    ids[:] = seeds.ids
+    n = view.n_users
+    position = np.searchsorted(view.ids, ids)  # view ids are sorted (code point order)
+    known = view.ids[np.minimum(position, n - 1)] == ids if n else np.zeros(len(ids), bool)
+    if not known.all():
+        raise seeds.unknown_error(np.flatnonzero(~known).tolist())
+    teleport = np.zeros(n, dtype=np.float64)
+    weights = 1.0 if seeds.weights is None else np.asarray(seeds.weights, dtype=np.float64)
+    teleport[position] = weights  # ids are distinct
+    return teleport / teleport.sum()
+
+
+def reached_from(adjacency, sources: np.ndarray) -> np.ndarray:
+    """Which users the walk can reach from ``sources`` (a boolean mask) along edges of
+    positive weight, the sources included: the users a personalised PageRank gives any
+    influence (the others hold exactly 0).
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> a = sp.csr_array(([1.0, 1.0, 0.0], ([0, 1, 1], [1, 2, 3])), shape=(5, 5))
+    >>> reached_from(a, np.array([True, False, False, False, False])).tolist()
+    [True, True, True, False, False]
+    """
+    from scipy.sparse.csgraph import breadth_first_order
+
+    a = sp.coo_array(adjacency)
+    n = a.shape[0]
+    keep = a.data > 0
+    seeds = np.flatnonzero(sources)
+    # one extra node n with an edge to every source: a single breadth-first search
+    rows = np.concatenate([a.row[keep], np.full(len(seeds), n)])
+    cols = np.concatenate([a.col[keep], seeds])
+    graph = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1))
+    order = breadth_first_order(graph, n, directed=True, return_predecessors=False)
+    mask = np.zeros(n + 1, dtype=bool)
+    mask[order] = True
+    return mask[:n]
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where PageRank starts: ``vector`` (None: the teleport distribution), what the run
+    records of it, and the digest of the PageRank input it was chosen for."""
+
+    vector: np.ndarray | None
+    record: dict
+    digest: str
+
+
+def _pagerank_digest(adjacency: sp.csr_array, ids, alpha: float,
+                     teleport: np.ndarray | None) -> str:
+    """A digest of everything PageRank's result depends on besides its start, ``tol`` and
+    ``max_iter``: the attention graph, the users' ids, the damping and the teleport."""
+    h = hashlib.blake2b(digest_size=16)
+    a = sp.csr_array(adjacency)
+    h.update(repr((a.shape, float(alpha), a.indptr.dtype.str, a.indices.dtype.str)).encode())
+    for array in (a.indptr, a.indices, a.data):
+        h.update(np.ascontiguousarray(array).view(np.uint8))
+    for buffer in ids.buffers()[1:]:  # offsets and UTF-8 bytes of a fresh array
+        h.update(memoryview(buffer))
+    h.update(b"uniform" if teleport is None else np.ascontiguousarray(teleport).view(np.uint8))
+    return h.hexdigest()
+
+
+def _start_vector(store: Store, view: GraphView, adjacency, alpha: float,
+                  teleport: np.ndarray | None, *, enabled: bool,
+                  reached: np.ndarray | None = None) -> _Start:
+    """The warm start of PageRank from an earlier run's influence, or a cold start.
+
+    The latest run's influence is joined on user id with this view's users (a hash join in
+    Arrow); users it lacks start at their teleport share ``(1 - alpha) * teleport``; the
+    vector is renormalised to sum 1. An earlier run with this run's exact PageRank input
+    (same digest) decides instead: start as it started (from the same run, or cold), so the
+    same input gives the same scores bit for bit. With a seed set, users it does not reach
+    (``reached`` False) start at 0, where a cold start leaves them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pa.array(view.ids, pa.string())
+    digest = _pagerank_digest(adjacency, ids, alpha, teleport)
+    if not enabled:
+        return _Start(None, {"from_run": None, "reason": "cold start"}, digest)
+    runs = store.runs()
+    if not runs:
+        return _Start(None, {"from_run": None, "reason": "no earlier run"}, digest)
+    source = runs[-1].run_id
+    same = next((r for r in reversed(runs) if r.extras.get("pagerank_input") == digest), None)
+    if same is not None:
+        source = (same.extras.get("warm_start") or {}).get("from_run")
+        if source is None or source not in {r.run_id for r in runs}:
+            why = "started cold" if source is None else f"started from run {source}, now gone"
+            return _Start(None, {"from_run": None, "reason": f"the PageRank input of run "
+                                 f"{same.run_id}, which {why}"}, digest)
+    table = store.scores_arrow(run_id=source)
+    where = pc.fill_null(pc.index_in(ids, value_set=table.column("id")), -1)
+    where = where.to_numpy(zero_copy_only=False)
+    known = where >= 0
+    previous = table.column("influence").to_numpy()
+    n = view.n_users
+    start = (1.0 - alpha) * (np.full(n, 1.0 / n) if teleport is None else teleport)
+    start[known] = previous[where[known]]
+    if reached is not None:
+        start[~reached] = 0.0
+    total = start.sum()
+    if not (np.isfinite(total) and total > 0 and (start >= 0).all()):
+        return _Start(None, {"from_run": None, "reason": f"run {source}'s influence cannot "
+                             "start this one"}, digest)
+    matched = int(known.sum())
+    return _Start(start / total, {"from_run": int(source), "users_matched": matched,
+                                  "users_new": n - matched}, digest)
+
+
+def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration, *,
+                 personalised: bool = False) -> dict:
     """How many users received no attention, and the score they share (the run's record).
 
     ``fixed`` says whether that score is the klout floor or just where the scale put them
@@ -234,7 +401,8 @@ def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration) -> 
     else:
         score = floor
     return {"score": score, "users": users, "share": users / n if n else 0.0,
-            "fixed": floor is not None, "rule": "in-strength 0"}
+            "fixed": floor is not None,
+            "rule": "not reached from the seed users" if personalised else "in-strength 0"}
 
 
 def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults:

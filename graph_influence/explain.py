@@ -34,7 +34,7 @@ from graph_influence.algorithms.explain import (
     polish_pagerank,
     split_by_topic,
 )
-from graph_influence.errors import StoreNotReadyError
+from graph_influence.errors import GraphInfluenceError, StoreNotReadyError
 from graph_influence.params import AnalysisParams
 from graph_influence.stores import Store
 
@@ -174,8 +174,18 @@ def explain_user(
     ------
     StoreNotReadyError
         Unknown user (with the closest ids), or no run.
+    GraphInfluenceError
+        The run is personalised (``analyze --seed-users``): its seed set is not stored, so
+        its teleport cannot be rebuilt.
     """
     run = store.run(run_id)
+    seeds = run.extras.get("personalization")
+    if seeds:  # the run keeps a digest of its seed set, not the set its teleport went to
+        source = f" from {seeds['source']}" if seeds.get("source") else ""
+        raise GraphInfluenceError(
+            f"run {run.run_id} is personalised (teleport to {seeds['n_seeds']:,} seed "
+            f"users{source}); explain decomposes runs with the uniform teleport only — "
+            "explain another run (--run ID), or analyze again without --seed-users")
     loads = _loads_of(store, run)  # the graph as of the run, whatever was loaded since
     params = AnalysisParams.from_record(run.params)  # the run's own parameters
     view = store.graph_view(as_of=params.as_of_time, half_life_seconds=params.half_life_seconds,

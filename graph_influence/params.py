@@ -17,8 +17,10 @@ imports the engine. Errors name the Python argument (:class:`ParameterError` kee
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import difflib
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +39,10 @@ __all__ = [
     "AnalysisParams",
     "ParamSpec",
     "ParameterError",
+    "SeedUsers",
+    "SeedUsersError",
     "parse_weight_items",
+    "read_seed_users",
     "specs",
 ]
 
@@ -448,3 +453,211 @@ def parse_weight_items(items: Iterable[str]) -> dict[str, float]:
                 "type_weights", f"cannot be read from {item!r} — use TYPE=NUMBER, e.g. "
                                 "retweet=1.5") from None
     return out
+
+
+# -- the seed set of a personalised analysis ----------------------------------------------------
+class SeedUsersError(ParameterError):
+    """A seed set that cannot be used; read from a file, the message starts with ``FILE:LINE``
+    (or ``FILE``) instead of the parameter's name or flag."""
+
+    def __init__(self, requirement: str, located: bool = False) -> None:
+        super().__init__("seed_users", requirement)
+        self.located = located
+        if located:
+            self.args = (requirement,)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+    def for_flag(self, flag: str) -> str:
+        return self.requirement if self.located else super().for_flag(flag)
+
+
+@dataclass(frozen=True)
+class SeedUsers:
+    """The users a personalised analysis teleports to (``analyze --seed-users FILE``).
+
+    Not a field of :class:`AnalysisParams`: a seed set may hold thousands of ids, and a run
+    records only :meth:`summary` (where it came from, how many, a sha256 of the set).
+
+    Attributes
+    ----------
+    ids : tuple of str
+        The seed users' ids, distinct, in the order first given.
+    weights : tuple of float or None
+        Each id's teleport weight (>= 0, not all 0); None: uniform over ``ids``.
+    lines : tuple of int or None
+        The line of the file each id was first read from (error messages say ``FILE:LINE``).
+    source : str or None
+        The file they were read from.
+    """
+
+    ids: tuple[str, ...]
+    weights: tuple[float, ...] | None = None
+    lines: tuple[int, ...] | None = None
+    source: str | None = None
+
+    @classmethod
+    def of(cls, users: Any) -> SeedUsers:
+        """Seed users from ids (an iterable of str, uniform) or a mapping id -> weight.
+
+        Raises
+        ------
+        ParameterError
+            For an empty set, a non-string id, or a weight that is negative, not finite, or
+            leaves the set with a total weight of 0.
+        """
+        if isinstance(users, SeedUsers):
+            return users._checked()
+        if isinstance(users, str):
+            raise SeedUsersError("must be a collection of ids, not a string")
+        if isinstance(users, Mapping):
+            ids, weights = tuple(users), []
+            for key, value in users.items():
+                try:
+                    weights.append(float(value))
+                except (TypeError, ValueError):
+                    raise SeedUsersError(f"must map {key!r} to a number, not {value!r}"
+                                         ) from None
+            return cls(ids, tuple(weights))._checked()
+        return cls(tuple(dict.fromkeys(users)))._checked()
+
+    def _checked(self) -> SeedUsers:
+        if not self.ids:
+            if self.source:
+                raise SeedUsersError(f"{self.source}: no seed user ids in the file (one id a "
+                                     "line; blank and # lines are skipped)", located=True)
+            raise SeedUsersError("is empty: give at least one user id")
+        bad = next((i for i in self.ids if not isinstance(i, str)), None)
+        if bad is not None:
+            raise SeedUsersError(f"must hold string ids, not {bad!r}")
+        if self.weights is not None:
+            for k, w in enumerate(self.weights):
+                if not (math.isfinite(w) and w >= 0):
+                    raise SeedUsersError(f"weights must be finite and >= 0, not {w!r} (user "
+                                         f"{self.ids[k]!r})")
+            if not any(self.weights):
+                if self.source:
+                    raise SeedUsersError(f"{self.source}: every seed weight is 0",
+                                         located=True)
+                raise SeedUsersError("weights are all 0")
+        return self
+
+    def _where(self, k: int) -> str:
+        """``FILE:LINE: `` of the k-th id, or nothing for ids not read from a file."""
+        if self.source is None or self.lines is None:
+            return ""
+        return f"{self.source}:{self.lines[k]}: "
+
+    @property
+    def sha256(self) -> str:
+        """sha256 of the sorted ids, one per line (``id<TAB>weight`` lines when weighted)."""
+        if self.weights is None:
+            items = sorted(self.ids)
+        else:
+            items = sorted(f"{i}\t{w!r}" for i, w in zip(self.ids, self.weights, strict=True))
+        return hashlib.sha256("\n".join(items).encode("utf-8")).hexdigest()
+
+    def summary(self) -> dict:
+        """What a run records of its seed set: ``source``, ``n_seeds``, ``weighted``,
+        ``sha256``."""
+        return {"source": self.source, "n_seeds": len(self.ids),
+                "weighted": self.weights is not None, "sha256": self.sha256}
+
+    def unknown_error(self, missing: list[int]) -> SeedUsersError:
+        """The error for ids (positions in ``ids``) that are not users of the store: how many,
+        the first few, and (read from a file) ``FILE:LINE`` of the first."""
+        first = ", ".join(repr(self.ids[k]) for k in missing[:5])
+        more = ", ..." if len(missing) > 5 else ""
+        text = (f"{len(missing):,} of {len(self.ids):,} seed users are not users of the store: "
+                f"{first}{more}")
+        where = self._where(missing[0])
+        return SeedUsersError(where + text if where else text, located=bool(where))
+
+
+def read_seed_users(path: str | Any) -> SeedUsers:
+    r"""Read a seed set: a text file of ids, or a CSV/TSV table with an ``id`` column.
+
+    A text file holds one user id per line, taken verbatim (nothing is trimmed but the line
+    end); blank lines and lines starting with ``#`` are ignored; a repeated id counts once.
+    A file whose first line is a header naming an ``id`` column (``id``, ``id,weight``,
+    ``id<TAB>name``: comma- or tab-separated, the delimiter the header uses) is read as a
+    table; its optional ``weight`` column gives each user's teleport weight (>= 0; the
+    weights of a repeated id add up). A UTF-8 byte-order mark is ignored.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    SeedUsers
+
+    Raises
+    ------
+    ParameterError
+        The file holds no ids, or a weight that is not a number >= 0 (``FILE:LINE``).
+    OSError
+        The file cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "seeds.txt")
+    >>> _ = open(f, "w").write("# our brand's followers\nalice\n\nbob\nalice\n")
+    >>> read_seed_users(f).ids
+    ('alice', 'bob')
+    """
+    source = str(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            lines = [line.removesuffix("\n").removesuffix("\r") for line in fh]
+    except UnicodeDecodeError as exc:
+        raise SeedUsersError(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                             located=True) from None
+    first = next((k for k, line in enumerate(lines) if line), None)
+    if first is not None:
+        header = lines[first]
+        delimiter = "\t" if "\t" in header else ","
+        names = [name.strip().lower() for name in header.split(delimiter)]
+        if "id" in names:
+            return _read_seed_table(lines, first, delimiter, names, source)
+    ids: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if line and not line.startswith("#"):
+            ids.setdefault(line, number)
+    return SeedUsers(tuple(ids), None, tuple(ids.values()), source)._checked()
+
+
+def _read_seed_table(lines: list[str], first: int, delimiter: str, names: list[str],
+                     source: str) -> SeedUsers:
+    """The rows of a seed table after its header (line ``first``)."""
+    id_col = names.index("id")
+    weight_col = names.index("weight") if "weight" in names else None
+    weights: dict[str, float] = {}
+    where: dict[str, int] = {}
+    rows = csv.reader(lines[first + 1:], delimiter=delimiter)
+    for number, row in enumerate(rows, start=first + 2):
+        if not row or row == [""]:
+            continue
+        if len(row) <= max(id_col, weight_col or 0):
+            raise SeedUsersError(f"{source}:{number}: expected {len(names)} columns, found "
+                                 f"{len(row)}", located=True)
+        user = row[id_col]
+        if not user:
+            raise SeedUsersError(f"{source}:{number}: empty id", located=True)
+        weight = 1.0
+        if weight_col is not None:
+            try:
+                weight = float(row[weight_col])
+            except ValueError:
+                weight = math.nan
+            if not (math.isfinite(weight) and weight >= 0):
+                raise SeedUsersError(f"{source}:{number}: weight must be a number >= 0, not "
+                                     f"{row[weight_col]!r}", located=True)
+        where.setdefault(user, number)
+        weights[user] = weights.get(user, 0.0) + weight
+    ids = tuple(weights)
+    return SeedUsers(ids, tuple(weights.values()) if weight_col is not None else None,
+                     tuple(where[i] for i in ids), source)._checked()

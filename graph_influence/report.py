@@ -674,6 +674,11 @@ def _explain_top(store: Store, run, params: AnalysisParams, view, loads: list[st
     """
     if not top:
         return "No users."
+    seeds = (run.extras or {}).get("personalization")
+    if seeds:  # the seed set is not stored: its teleport cannot be rebuilt
+        return (f"Run {run.run_id} is personalised (teleport to {seeds['n_seeds']:,} seed users "
+                f"from {seeds.get('source') or 'a list'}): the breakdown decomposes runs with "
+                "the uniform teleport only.")
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -23,6 +23,7 @@ from graph_influence.cli.options import (
 __all__ = ["analyze", "floor_line"]
 
 CALIBRATION_PANEL = "Calibration"
+INFLUENCE_PANEL = "Influence"
 
 
 def _cli_parameters() -> list[inspect.Parameter]:
@@ -30,6 +31,19 @@ def _cli_parameters() -> list[inspect.Parameter]:
     return [
         inspect.Parameter("store", kw, default=None, annotation=StoreOption),
         *analysis_parameters(),
+        inspect.Parameter("seed_users", kw, default=None, annotation=Annotated[
+            Path | None, typer.Option(
+                "--seed-users", metavar="FILE", show_default=False,
+                help="Personalised influence: teleport to these users only (a file of ids, "
+                     "one a line, # comments; or a CSV/TSV with an id column and an optional "
+                     "weight column).", rich_help_panel=INFLUENCE_PANEL)]),
+        inspect.Parameter("warm_start", kw, default=False, annotation=Annotated[
+            bool, typer.Option(
+                "--warm-start/--cold-start",
+                help="Start PageRank from the latest run's influence (the same result within "
+                     "--tol, in fewer iterations on a grown snapshot), or from the teleport "
+                     "distribution (the default: bit-identical scores in any store).",
+                rich_help_panel=INFLUENCE_PANEL)]),
         inspect.Parameter("calibration", kw, default=None, annotation=Annotated[
             Path | None, typer.Option("--calibration", help="Reuse a saved calibration "
                                       "(comparable scores).", rich_help_panel=CALIBRATION_PANEL)]),
@@ -55,6 +69,7 @@ def analyze(**options) -> None:
     from graph_influence.analysis import analyze as run_analysis
     from graph_influence.cli.queries import write_top
     from graph_influence.errors import StoreNotReadyError
+    from graph_influence.params import read_seed_users
     from graph_influence.stores import local_store_path, open_store
 
     path = local_store_path(options["store"])
@@ -67,9 +82,11 @@ def analyze(**options) -> None:
         Calibration.check_can_save(save_to, store_url=options["store"], inputs=tuple(
             [options["calibration"]] if options["calibration"] else []))
     cal = Calibration.load(options["calibration"]) if options["calibration"] else None
+    seeds = read_seed_users(options["seed_users"]) if options["seed_users"] else None
     limit = options["limit_alias"] or options["limit"]
     with open_store(options["store"]) as st:
-        result = run_analysis(st, params, calibration=cal)
+        result = run_analysis(st, params, calibration=cal, seed_users=seeds,
+                              warm_start=options["warm_start"])
         board = st.top_rows(limit, run_id=result.run_id)
     if save_to and not to_stdout:
         result.calibration.save(save_to)
@@ -82,6 +99,14 @@ def analyze(**options) -> None:
         f"(L1 change {run.error:.2e})"
     )
     extras = run.extras
+    start = extras.get("warm_start") or {}
+    if start.get("from_run") is not None:
+        echo_err(f"  warm start from run {start['from_run']} ({start['users_new']:,} new users)")
+    if extras.get("personalization"):
+        seed = extras["personalization"]
+        echo_err(f"  personalised: teleport to {seed['n_seeds']:,} seed users"
+                 + (f" from {seed['source']}" if seed.get("source") else "")
+                 + (" (weighted)" if seed.get("weighted") else ""))
     if extras.get("score_floor"):
         method = run.calibration.get("method", "klout")
         echo_err("  " + floor_line(extras["score_floor"], run.n_users, run.as_of, method))
@@ -110,7 +135,9 @@ def floor_line(floor: dict, n_users: int, as_of, method: str = "klout") -> str:
     when = f" as of {as_of}" if as_of is not None else ""
     users = floor["users"]
     if not users:
-        return f"all {n_users:,} users received attention{when}"
+        reached = "were reached from the seed users" if floor.get("rule", "").startswith("not") \
+            else "received attention"
+        return f"all {n_users:,} users {reached}{when}"
     score = f"{floor['score']:.1f}".removesuffix(".0")
     if floor.get("fixed"):
         why = "the floor"
@@ -118,8 +145,10 @@ def floor_line(floor: dict, n_users: int, as_of, method: str = "klout") -> str:
         why = "no floor: the reused calibration predates it"
     else:
         why = f"the {method} scale has no floor"
-    return (f"{users:,} of {n_users:,} users ({100 * floor['share']:.1f} %) received no "
-            f"attention{when}: score {score} ({why})")
+    what = ("were not reached from the seed users" if floor.get("rule", "").startswith("not")
+            else "received no attention")
+    return (f"{users:,} of {n_users:,} users ({100 * floor['share']:.1f} %) {what}{when}: "
+            f"score {score} ({why})")
 
 
 app.command(name="analyze", rich_help_panel=None)(
