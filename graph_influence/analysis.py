@@ -205,7 +205,7 @@ def analyze(
             )
             if signals.n_topics:
                 stage(f"topic influence ({signals.n_topics} topics)")
-                topic_results = _topic_influence(adjacency, signals, params)
+                topic_results = _topic_influence(adjacency, signals, params, pr.scores)
         community_results = None
         if found is not None:
             stage("describe communities")
@@ -405,8 +405,10 @@ def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration, *,
             "rule": "not reached from the seed users" if personalised else "in-strength 0"}
 
 
-def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults:
-    """Topic-sensitive PageRank of every topic (one block iteration), scaled per topic."""
+def _topic_influence(adjacency, signals, params: AnalysisParams,
+                     overall: np.ndarray) -> TopicResults:
+    """Topic-sensitive PageRank of every topic (one block iteration), scaled and ranked per
+    topic (:func:`topic_ranks`)."""
     n, n_topics = signals.affinity.shape
     transform = CONCAVE_TRANSFORMS[params.concave]
     boost = boost_matrix(
@@ -420,11 +422,12 @@ def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults
                             tol=params.tol, max_iter=params.max_iter, dtype=dtype)
     score = np.empty_like(result.scores)
     rank = np.empty(result.scores.shape, dtype=np.int64)
+    affinity = sp.csc_array(signals.affinity)
 
     def scale_topic(t: int) -> dict:  # vectorised over users; numpy's sorts release the GIL
         values = np.ascontiguousarray(result.scores[:, t])
         score[:, t], cal = scale_scores(values, params.scale)
-        rank[:, t] = competition_rank(values)
+        rank[:, t] = topic_ranks(values, affinity[:, t], overall, params.topic_rank)
         return {"method": cal.method, "params": cal.params}
 
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -434,6 +437,51 @@ def _topic_influence(adjacency, signals, params: AnalysisParams) -> TopicResults
         influence=result.scores, score=score, rank=rank, iterations=result.iterations,
         errors=result.errors, calibrations=calibrations, keep=params.topic_keep,
     )
+
+
+def topic_ranks(topic_influence: np.ndarray, affinity, overall: np.ndarray,
+                mode: str = "affinity") -> np.ndarray:
+    """One topic's competition ranks (1 = best) under ``AnalysisParams.topic_rank``.
+
+    Parameters
+    ----------
+    topic_influence : numpy.ndarray
+        The topic walk's influence of every user.
+    affinity : scipy sparse column or numpy.ndarray
+        Every user's affinity to the topic (> 0: the user posts about it, engages with it or
+        declares it).
+    overall : numpy.ndarray
+        Overall influence (for ``lift``).
+    mode : {"affinity", "all", "lift"}
+        ``all``: everyone by topic influence. ``affinity``: users with an affinity first, by
+        topic influence, then the others (ranked after them, by topic influence). ``lift``:
+        users with an affinity first, by topic influence / overall influence, then the others
+        by topic influence.
+
+    Examples
+    --------
+    >>> x = np.array([0.4, 0.3, 0.2, 0.1])
+    >>> a = np.array([0.0, 1.0, 1.0, 0.0])
+    >>> topic_ranks(x, a, np.array([0.5, 0.1, 0.3, 0.1]), "all").tolist()
+    [1, 2, 3, 4]
+    >>> topic_ranks(x, a, np.array([0.5, 0.1, 0.3, 0.1]), "affinity").tolist()
+    [3, 1, 2, 4]
+    >>> topic_ranks(x, a, np.array([0.5, 0.1, 0.3, 0.1]), "lift").tolist()
+    [3, 1, 2, 4]
+    """
+    values = np.asarray(topic_influence, dtype=np.float64)
+    if mode == "all":
+        return competition_rank(values)
+    has = (np.asarray(affinity.toarray() if sp.issparse(affinity) else affinity)
+           .ravel() > 0)
+    key = values if mode == "affinity" else np.divide(
+        values, overall, out=np.zeros_like(values), where=overall > 0)
+    rank = np.empty(len(values), dtype=np.int64)
+    first = np.flatnonzero(has)
+    rest = np.flatnonzero(~has)
+    rank[first] = competition_rank(key[first])
+    rank[rest] = len(first) + competition_rank(values[rest])
+    return rank
 
 
 def _detect_communities(adjacency, params: AnalysisParams):

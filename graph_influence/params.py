@@ -36,6 +36,7 @@ __all__ = [
     "COMMUNITY_METHOD_CHOICES",
     "RECORD_VERSION",
     "SCALE_CHOICES",
+    "TOPIC_RANK_CHOICES",
     "AnalysisParams",
     "ParamSpec",
     "ParameterError",
@@ -56,6 +57,9 @@ RECORD_VERSION = 2
 SCALE_CHOICES = ("klout", "percentile", "log", "tweepcred")
 CONCAVE_CHOICES = ("log1p", "sqrt", "linear")
 COMMUNITY_METHOD_CHOICES = ("louvain", "leiden")
+#: How a topic's leaderboard is ordered: users with an affinity to the topic first (default),
+#: everyone by topic influence, or users with an affinity by lift (topic influence / overall).
+TOPIC_RANK_CHOICES = ("affinity", "all", "lift")
 
 
 class ParameterError(GraphInfluenceError, ValueError):
@@ -209,6 +213,12 @@ class AnalysisParams:
         attention graph (default 1: ``W_t = A + 1 * g(tagged sums)``).
     topic_keep : int
         Stores keep each topic's best ``topic_keep`` users and everyone with an affinity.
+    topic_rank : {"affinity", "all", "lift"}
+        How each topic's ranks are ordered: ``affinity`` (default) ranks the users with an
+        affinity to the topic first, by topic influence, then the others; ``all`` ranks
+        everyone by topic influence (a generic topic then repeats the overall leaderboard);
+        ``lift`` ranks the users with an affinity by topic influence / overall influence
+        first.
     communities : bool
         Detect communities (modularity) on the symmetrised graph (default True).
     community_method : {"louvain", "leiden"}
@@ -266,6 +276,10 @@ class AnalysisParams:
                                 help="Weight of topic-tagged interactions on that topic's walk.")
     topic_keep: int = _param(1000, type="int", minimum=1, panel=_TOPICS,
                              help="Users kept per topic besides those with an affinity.")
+    topic_rank: str = _param(
+        "affinity", type="str", choices=TOPIC_RANK_CHOICES, panel=_TOPICS,
+        help="Topic leaderboards: users with an affinity first (affinity), everyone (all), "
+             "or users with an affinity by topic/overall influence (lift).")
     communities: bool = _param(True, type="bool", panel=_COMMUNITIES,
                                help="Detect communities (modularity).")
     community_method: str = _param(

@@ -167,7 +167,7 @@ def _oracle(params: AnalysisParams):
 def test_topic_influence_end_to_end_equals_hand_computation(store, tmp_path):
     load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
     params = AnalysisParams(min_topic_users=2, topic_boost=1.5, tol=1e-13, max_iter=1000,
-                            communities=False)
+                            communities=False, topic_rank="all")
     result = analyze(store, params, progress=False)
     topics, oracle, _ = _oracle(params)
     assert result.topics.names == topics
@@ -181,6 +181,30 @@ def test_topic_influence_end_to_end_equals_hand_computation(store, tmp_path):
     assert top["id"].tolist()[0] == max(oracle["cooking"], key=oracle["cooking"].get)
     assert set(top.columns) >= {"rank", "id", "score", "topic_influence", "influence",
                                 "score_overall"}
+
+
+@pytest.mark.parametrize("mode", ["affinity", "lift"])
+def test_topic_leaderboards_put_users_with_an_affinity_first(store, tmp_path, mode):
+    """A generic topic no longer repeats the overall leaderboard: the users who post about,
+    engage with or declare the topic come first (issue 14)."""
+    load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
+    params = AnalysisParams(min_topic_users=2, topic_boost=1.5, tol=1e-13, max_iter=1000,
+                            communities=False, topic_rank=mode)
+    result = analyze(store, params, progress=False)
+    topics, oracle, _ = _oracle(params)
+    for k, topic in enumerate(result.topics.names):
+        has = result.topics.affinity.toarray()[:, k] > 0
+        ids = np.asarray(result.ids)
+        top = store.top_topic(topic, len(ids))["id"].tolist()
+        assert set(top[:has.sum()]) == set(ids[has]), (topic, top)
+        if mode == "affinity":  # among them, by the topic walk (networkx oracle)
+            walk = [u for u in sorted(oracle[topic], key=lambda u: -oracle[topic][u])
+                    if u in set(ids[has])]
+            assert top[:has.sum()] == walk
+        else:  # by topic influence / overall influence
+            overall = dict(zip(result.scores["id"], result.scores["influence"], strict=True))
+            lift = {u: oracle[topic][u] / overall[u] for u in ids[has]}
+            assert top[:has.sum()] == sorted(lift, key=lambda u: -lift[u])
 
 
 def test_min_users_and_max_topics(store, tmp_path):
