@@ -217,7 +217,7 @@ def check_output(out: str | Path, *, store_url: str | os.PathLike | None = None)
 
 
 def write_report(store: Store, out: str | Path, *, topics: list[str] | None = None,
-                 run_id: int | None = None) -> Path:
+                 run_id: int | None = None, backtest: bool = True) -> Path:
     """Write a self-contained HTML report of a run (default: the latest) to ``out``.
 
     Parameters
@@ -233,6 +233,8 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
     run_id : int, optional
         The run to report on (default: the latest). When the store holds another run, the
         report compares the previous run (or, for the first run, the next) with it.
+    backtest : bool, optional
+        Add the backtest of the run's parameters (default True; see :func:`render_report`).
 
     Returns
     -------
@@ -245,7 +247,7 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
         If ``out`` cannot be written.
     """
     target = check_output(out)
-    page = render_report(store, topics=topics, run_id=run_id)
+    page = render_report(store, topics=topics, run_id=run_id, backtest=backtest)
     try:
         target.write_text(page, encoding="utf-8")
     except OSError as exc:
@@ -254,10 +256,12 @@ def write_report(store: Store, out: str | Path, *, topics: list[str] | None = No
 
 
 def render_report(store: Store, *, topics: list[str] | None = None,
-                  run_id: int | None = None) -> str:
+                  run_id: int | None = None, backtest: bool = True) -> str:
     """The HTML report of a run as a string (what :func:`write_report` writes).
 
-    Parameters are those of :func:`write_report`.
+    Parameters are those of :func:`write_report`; ``backtest`` adds the section "Does the
+    score predict attention?" (:func:`graph_influence.backtest.backtest` with the run's
+    parameters at the default split; two more graph views).
     """
     from graph_influence.params import AnalysisParams
     from graph_influence.topic_names import normalize_topic
@@ -317,6 +321,9 @@ def render_report(store: Store, *, topics: list[str] | None = None,
          _community_graph(run, view, scores, store, comms, kept)),
         ("run", "Run parameters and convergence", _run_section(run, params)),
     ]
+    if backtest:
+        sections.insert(-1, ("backtest", "Does the score predict attention?",
+                             _backtest_section(store, params)))
     if comparison is not None:
         sections.append(("compare", f"Run {comparison['run_a']} → run {comparison['run_b']}",
                          compare_html))
@@ -339,6 +346,32 @@ def render_report(store: Store, *, topics: list[str] | None = None,
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+# -- the backtest ----------------------------------------------------------------------------
+def _backtest_section(store: Store, params) -> str:
+    """``graph-influence backtest`` with the run's score parameters, as a table (or why not)."""
+    from graph_influence.backtest import backtest
+    from graph_influence.errors import GraphInfluenceError
+
+    try:
+        result = backtest(store, params, progress=False)
+    except GraphInfluenceError as exc:
+        return f'<p class="note">No backtest: {escape(str(exc))}.</p>'
+    ks = result.ks
+    header = ["method", "Spearman", *(f"p@{k}" for k in ks), *(f"NDCG@{k}" for k in ks)]
+    rows = [[m.method, _n(m.spearman, ".4f"), *(_n(m.precision[k], ".3f") for k in ks),
+             *(_n(m.ndcg[k], ".3f") for k in ks)] for m in result.methods]
+    note = (f'<p class="note">The {result.events_before:,} events up to '
+            f'{escape(f"{result.at:%Y-%m-%d %H:%M:%S}")}, scored with this run\'s parameters, '
+            f"against the {result.events_after:,} after: Spearman over the {result.active_users:,} "
+            "users active by then; precision@k and NDCG@k against the users who received the "
+            f"most {escape(result.target)} afterwards ({result.users_attended_after:,} received "
+            "any). Baselines on the same split: follower count, PageRank on follows, distinct "
+            "engagers and attention events before it (<code>graph-influence backtest</code>)."
+            "</p>")
+    return note + _table(header, rows, numeric=set(range(1, len(header))),
+                         table_id="backtest-table")
 
 
 # -- values and tables -----------------------------------------------------------------------

@@ -152,3 +152,28 @@ def test_backtest_cli_table_and_json(tmp_path, events_snapshot):
     gone = runner.invoke(app, ["backtest", "--store", str(tmp_path / "none.duckdb")])
     assert gone.exit_code == 1 and "no store at" in gone.stderr
     assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_the_report_has_a_backtest_section(store, tmp_path, events_snapshot):
+    from graph_influence.analysis import analyze
+    from graph_influence.report import render_report
+
+    load_snapshot(store, events_snapshot, progress=False)
+    analyze(store, NO_DECAY, progress=False)
+    page = render_report(store)
+    section = page.split('id="backtest"')[1].split("</section>")[0]
+    assert "Does the score predict attention?" in section
+    assert "The 7 events up to 2024-01-12 01:00:00" in section  # the default split
+    expected = backtest(store, NO_DECAY, progress=False).figures("engagers")
+    assert f"{expected.precision[10]:.3f}" in section
+    for method in ("score", "followers", "follow_pr", "engagers", "events"):
+        assert f"<td>{method}</td>" in section
+    assert 'id="backtest"' not in render_report(store, backtest=False)
+    undated = tmp_path / "u.duckdb"
+    from graph_influence.stores import DuckDBStore
+
+    with DuckDBStore(undated) as other:
+        load_snapshot(other, write_snapshot(tmp_path / "und", follows="src,dst\na,b\nb,c\n"),
+                      progress=False)
+        analyze(other, progress=False)
+        assert "No backtest: no event of" in render_report(other)

@@ -154,6 +154,9 @@ def report(
                      show_default=False),
     ] = None,
     run: RunOption = None,
+    backtest: Annotated[bool, typer.Option(
+        "--backtest/--no-backtest", help="Include the backtest of the run's parameters "
+        "(graph-influence backtest at the default split).")] = True,
     out_alias: Annotated[Path | None, typer.Option("--out", hidden=True)] = None,
 ) -> None:
     """Write a self-contained HTML report of a run, with the comparison to the previous one.
@@ -175,9 +178,9 @@ def report(
         check_output(path, store_url=store)  # before anything is read or computed
     with _open(store) as st:
         if to_stdout:
-            page = render_report(st, topics=topic, run_id=run)
+            page = render_report(st, topics=topic, run_id=run, backtest=backtest)
         else:
-            written = write_report(st, path, topics=topic, run_id=run)
+            written = write_report(st, path, topics=topic, run_id=run, backtest=backtest)
     if to_stdout:
         sys.stdout.write(page)
         sys.stdout.flush()
