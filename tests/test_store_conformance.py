@@ -225,7 +225,10 @@ def test_duckdb_and_neo4j_agree(tmp_path, neo4j_store, which):
     assert nt[["rank", "id"]].equals(dt[["rank", "id"]])
     assert (nr.run.iterations, nr.run.n_edges, nr.run.n_events) == (
         dr.run.iterations, dr.run.n_edges, dr.run.n_events)
-    assert nr.run.extras == dr.run.extras
+    # pagerank_input is a digest of the exact input bits: Neo4j sums decayed weights in
+    # another order than DuckDB's fsum, so the last bits (and the digest) may differ
+    assert {k: v for k, v in nr.run.extras.items() if k != "pagerank_input"} == {
+        k: v for k, v in dr.run.extras.items() if k != "pagerank_input"}
     if "duckdb-topics" in out:
         (d_topics, d_top, (d_mod, d_comm)) = out["duckdb-topics"]
         (n_topics, n_top, (n_mod, n_comm)) = out["neo4j-topics"]
