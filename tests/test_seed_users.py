@@ -134,6 +134,19 @@ def test_the_report_of_a_personalised_run_says_why_it_has_no_breakdown(store, sn
     assert "teleport share" not in page.split("is personalised")[1][:2000]
 
 
+def test_runs_names_a_personalised_run(tmp_path, snapshot_dir):
+    store = str(tmp_path / "r.duckdb")
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("bob\n")
+    _cli("load", snapshot_dir, "--store", store)
+    _cli("analyze", "--store", store)
+    _cli("analyze", "--store", store, "--seed-users", seeds)
+    rows = json.loads(_cli("runs", "--store", store, "-f", "json").stdout)
+    assert "seed_users" not in rows[0]["parameters"]
+    assert rows[1]["parameters"]["seed_users"] == f"1 from {seeds}"
+    assert f"seed_users=1 from {seeds}" in _cli("runs", "--store", store).stdout
+
+
 def _cli(*args, ok=True):
     result = runner.invoke(app, [str(a) for a in args])
     if ok:

@@ -70,7 +70,8 @@ def runs(
 ) -> None:
     """List the analysis runs: id, time, as-of, changed parameters, users, convergence.
 
-    The parameters column lists those that differ from the defaults.
+    The parameters column lists those that differ from the defaults, and the seed users of
+    a personalised run (analyze --seed-users).
 
     Example: graph-influence runs --format json
     """
@@ -85,6 +86,9 @@ def runs(
     rows = []
     for r in records:
         changes = {k: a for k, (a, _) in parameter_changes(r.params).items()}
+        seeds = (r.extras or {}).get("personalization")
+        if seeds:  # not a parameter (the ids are not stored), but it changes every score
+            changes["seed_users"] = f"{seeds['n_seeds']} from {seeds.get('source') or 'a list'}"
         rows.append((r.run_id, r.created_at, r.as_of, r.n_users, r.converged, r.iterations,
                      changes if structured else _parameters_text(changes)))
     if not rows and format.value == "table":
