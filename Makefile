@@ -34,7 +34,7 @@ test: $(VENV)/.dev-installed
 	$(PY) -Werror -c "import graph_influence"
 	$(PY) -m pytest
 
-## test-fast: lint, then the tests not marked `slow` or `neo4j_fault` (~3 min on 2 cores;
+## test-fast: lint, then the tests not marked `slow` or `neo4j_fault` (~4 min on 2 cores;
 ## the Neo4j conformance tests still run, on one session server); CI runs `make test`, everything
 test-fast: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
