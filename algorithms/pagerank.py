@@ -134,9 +134,6 @@ def transition_matrix(
     order = np.arange(n) if node_order is None else np.asarray(node_order, dtype=np.int64)
     position = np.empty(n, dtype=np.int64)
     position[order] = np.arange(n)
-    if not a.has_canonical_format:  # (duplicates summed on a copy, not the caller's)
-        a = a.copy()
-        a.sum_duplicates()
     ptr, idx, data = _normalised_transpose(a.indptr, a.indices, a.data, inv, order, position)
     return sp.csr_array((data, idx, ptr), shape=(n, n)), dangling[order]
 

@@ -180,21 +180,21 @@ def _scaled_by_source(a: sp.csr_array, boost: sp.csr_array | None, n_topics: int
     holds a reciprocal out-weight that overflows (a lone tagged interaction 128 half-lives old
     weighs ``2**-128``, below float32's smallest normal number).
     """
-    n = a.shape[0]
     a = sp.csr_array(a, dtype=np.float64)
     if not a.has_canonical_format:
         a = a.copy()
         a.sum_duplicates()
     rows = np.diff(a.indptr)
     top = row_maxima(a)
-    if boost is not None and boost.nnz:  # its columns are the sources (src * T + topic)
-        per_column = row_maxima(sp.csr_array(sp.csc_array(boost).T))
-        top = np.maximum(top, per_column.reshape(n, n_topics).max(axis=1))
+    has_boost = boost is not None and boost.nnz > 0
+    if has_boost:  # its columns are the sources (src * T + topic)
+        boost = sp.csr_array(boost, dtype=np.float64)
+        source = boost.indices // n_topics
+        np.maximum.at(top, source, boost.data)
     top[top <= 0] = 1.0
     a = sp.csr_array((a.data / np.repeat(top, rows), a.indices, a.indptr), shape=a.shape)
-    if boost is not None and boost.nnz:
-        coo = sp.coo_array(boost)
-        boost = sp.csr_array((coo.data / top[coo.col // n_topics], (coo.row, coo.col)),
+    if has_boost:
+        boost = sp.csr_array((boost.data / top[source], boost.indices, boost.indptr),
                              shape=boost.shape)
     return a, boost
 

@@ -204,7 +204,8 @@ def backtest(
     params = (params or AnalysisParams()).validated()
     with Stages("backtest", enabled=progress) as stage:
         stage("split")
-        if at is None:
+        chosen = at is None
+        if chosen:
             at = store.event_time_quantile(1.0 - after_share)
             if at is None:
                 raise GraphInfluenceError(
@@ -227,8 +228,10 @@ def backtest(
         events_after = int(after.sum())
         events_before = int(before.inter_count.sum())
         if events_after == 0:
-            raise GraphInfluenceError(f"no event after {at:%Y-%m-%d %H:%M:%S}: choose an "
-                                      "earlier --at")
+            fix = (f" (the default split, the time that leaves {after_share:.0%} of the dated "
+                   "events after it: give --at, or a larger --after-share)" if chosen else
+                   ": choose an earlier --at")
+            raise GraphInfluenceError(f"no event after {at:%Y-%m-%d %H:%M:%S}{fix}")
         if events_before == 0:
             raise GraphInfluenceError(f"no event at or before {at:%Y-%m-%d %H:%M:%S}: choose a "
                                       "later --at")

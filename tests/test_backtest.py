@@ -116,6 +116,8 @@ def test_both_stores_give_the_same_backtest(neo4j_store, events_snapshot, tmp_pa
 
 
 def test_backtest_errors_are_clear(store, tmp_path, events_snapshot):
+    from graph_influence.stores import DuckDBStore
+
     load_snapshot(store, write_snapshot(tmp_path / "undated", follows="src,dst\na,b\n"),
                   progress=False)
     with pytest.raises(GraphInfluenceError, match="no event .* has a time"):
@@ -125,6 +127,13 @@ def test_backtest_errors_are_clear(store, tmp_path, events_snapshot):
         backtest(store, at=datetime(2030, 1, 1), progress=False)
     with pytest.raises(GraphInfluenceError, match="no event at or before 2000"):
         backtest(store, at=datetime(2000, 1, 1), progress=False)
+    tiny = write_snapshot(tmp_path / "tiny", interactions="src,dst,type,ts\n"
+                          "a,b,retweet,2024-01-01\nb,a,reply,2024-01-05\nc,b,mention,2024-01-09\n")
+    with DuckDBStore(tmp_path / "tiny.duckdb") as small:
+        load_snapshot(small, tiny, progress=False)
+        with pytest.raises(GraphInfluenceError, match="the default split.*--after-share"):
+            backtest(small, progress=False)  # 70 % of 3 events: the last one
+        assert backtest(small, after_share=0.5, progress=False).events_after == 1
     with pytest.raises(GraphInfluenceError, match="target"):
         backtest(store, target="likes", progress=False)
 

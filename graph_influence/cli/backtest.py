@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -70,7 +69,7 @@ def backtest(**options) -> None:
     from graph_influence.backtest import ATTENTION_TYPES, TARGETS
     from graph_influence.backtest import backtest as run_backtest
     from graph_influence.errors import GraphInfluenceError
-    from graph_influence.stores import local_store_path, open_store
+    from graph_influence.stores import open_store
     from graph_influence.timeparse import parse_instant
 
     if options["target"] not in TARGETS:
@@ -80,13 +79,7 @@ def backtest(**options) -> None:
         at = parse_instant(options["at"]) if options["at"] else None
     except GraphInfluenceError as exc:
         raise GraphInfluenceError(f"--at: {exc}") from None
-    path = local_store_path(options["store"])
-    if path is not None and not Path(path).exists():  # not created just to say so
-        from graph_influence.errors import StoreNotReadyError
-
-        raise StoreNotReadyError(f"no store at {path} — load a snapshot first: "
-                                 "graph-influence load SNAPSHOT")
-    with open_store(options["store"], read_only=True) as st:
+    with open_store(options["store"], read_only=True) as st:  # (a missing file: "no store at")
         result = run_backtest(st, params, at=at, after_share=options["after_share"],
                               target=options["target"], ks=options["cutoff"] or (10, 100, 1000),
                               attention_types=options["attention_type"] or ATTENTION_TYPES)

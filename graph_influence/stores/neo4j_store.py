@@ -913,11 +913,16 @@ class Neo4jStore(Store):
                 load_id = row["id"]
                 if stage:
                     stage(f"roll back interrupted load {load_id}")
-                if row["status"] == "running":
-                    self._batched(Q_RESTORE_USERS, load_id=load_id)
-                self._purge_load(load_id)
+                self._roll_back(load_id, restore_users=row["status"] == "running")
                 rolled.append(load_id)
         return rolled
+
+    def _roll_back(self, load_id: str, *, restore_users: bool) -> None:
+        """Undo a load: restore what it overwrote on existing users (a load that was still
+        running; a drop cut short has nothing to restore), then remove its rows and entry."""
+        if restore_users:
+            self._batched(Q_RESTORE_USERS, load_id=load_id)
+        self._purge_load(load_id)
 
     def _batched(self, query: str, **params) -> int:
         """Run a ``... LIMIT $limit ... RETURN count(*) AS n`` write until it finds nothing;
@@ -971,8 +976,7 @@ class Neo4jStore(Store):
                 return Interrupted("the store is unchanged by the unfinished load")
             if entry[0]["status"] == "complete":  # interrupted while tidying up after it
                 return Interrupted(f"load {load_id} had completed; it is in the store")
-            self._batched(Q_RESTORE_USERS, load_id=load_id)
-            self._purge_load(load_id)
+            self._roll_back(load_id, restore_users=True)
         except (KeyboardInterrupt, StoreError):
             return Interrupted(
                 f"the unfinished load {load_id} was not rolled back yet: its rows are not "
