@@ -1,12 +1,13 @@
 """Explaining PageRank: the exact decomposition of one node's score.
 
-At the fixed point ``x`` of weighted PageRank with uniform teleport (:mod:`.pagerank`)::
+At the fixed point ``x`` of weighted PageRank (:mod:`.pagerank`) with teleport ``t``::
 
-    x[v] = (1 - d) / n + d * (sum of x over dangling nodes) / n
-           + sum over in-neighbours u of  d * x[u] * A[u, v] / W[u]
+    x[v] = ((1 - d) + d * (mass leaked or dangling)) * t[v]
+           + sum over in-neighbours u of  d * x[u] * A[u, v] / (W[u] + e[u])
 
-with ``d`` the damping factor, ``A`` the adjacency and ``W[u]`` the out-weight of ``u``: every
-node's score is a teleport term plus one term per in-neighbour. On the attention graph
+with ``d`` the damping factor, ``A`` the adjacency, ``W[u]`` the out-weight of ``u`` and
+``e[u]`` its out-weight on no edge (0 in the classic walk): every node's score is a teleport
+term plus one term per in-neighbour. On the attention graph
 (:mod:`.attention`) each in-neighbour's term splits further by edge kind (follow, and each
 interaction type) and the interaction part by topic. Pure functions on arrays: no store, no I/O.
 """
@@ -42,13 +43,14 @@ class InfluenceDecomposition:
     influence : float
         Its score ``x[node]``.
     teleport : float
-        ``(1 - d) / n + d * (sum of x over dangling nodes) / n``.
+        ``((1 - d) + d * leaked mass) * t[node]``; with the uniform teleport and no extra
+        out-weight, ``(1 - d) / n + d * (sum of x over dangling nodes) / n``.
     sources : numpy.ndarray of int64, shape (k,)
         The in-neighbours of ``node``, ascending.
     weights : numpy.ndarray of float64, shape (k,)
         ``A[u, node]`` for each in-neighbour ``u``.
     contributions : numpy.ndarray of float64, shape (k,)
-        ``d * x[u] * A[u, node] / W[u]``.
+        ``d * x[u] * A[u, node] / (W[u] + e[u])``.
     follow_weights : numpy.ndarray of float64, shape (k,)
         The follow part of ``weights`` (``follow_weight`` where u follows ``node``, else 0).
     follow : numpy.ndarray of float64, shape (k,)
@@ -131,6 +133,8 @@ def polish_pagerank(
     alpha: float = 0.85,
     tol: float = 1e-13,
     max_iter: int = 10_000,
+    personalization: np.ndarray | None = None,
+    extra_out_weight: np.ndarray | None = None,
 ) -> PageRankResult:
     """Refine an approximate PageRank vector to a tight fixed point.
 
@@ -150,6 +154,9 @@ def polish_pagerank(
         Stop when the L1 change of an iteration is below ``tol`` (default 1e-13).
     max_iter : int, optional
         Maximum number of iterations (default 10000).
+    personalization, extra_out_weight : numpy.ndarray, optional
+        The teleport and the out-weight on no edge the scores were computed with (see
+        :func:`.pagerank.pagerank`; default: uniform, none).
 
     Returns
     -------
@@ -173,7 +180,7 @@ def polish_pagerank(
 
     Notes
     -----
-    Uniform teleport; the mass of dangling nodes is spread uniformly (see
+    The mass of dangling nodes (and leaked mass) goes to the teleport (see
     :func:`.pagerank.pagerank`, which this calls with ``nstart=influence``). The L1 error
     shrinks by a factor ``alpha`` per iteration at worst, so going from a stored ``1e-6`` to
     ``1e-13`` takes about ``log(1e-7) / log(alpha)`` (~100 for 0.85) iterations.
@@ -189,7 +196,8 @@ def polish_pagerank(
     x = _check_vector("influence", influence, a.shape[0])
     if a.shape[0] and x.sum() <= 0:
         raise ValueError("influence must have a positive sum")
-    return pagerank(a, alpha=alpha, nstart=x, tol=tol, max_iter=max_iter)
+    return pagerank(a, alpha=alpha, nstart=x, tol=tol, max_iter=max_iter,
+                    personalization=personalization, extra_out_weight=extra_out_weight)
 
 
 def decompose_influence(
@@ -208,6 +216,8 @@ def decompose_influence(
     type_weights: Mapping[str, float] | None = None,
     follow_weight: float = 1.0,
     concave: str = "log1p",
+    personalization: np.ndarray | None = None,
+    extra_out_weight: np.ndarray | None = None,
 ) -> InfluenceDecomposition:
     """Split one node's PageRank score into teleport and in-neighbour terms, by edge kind.
 
@@ -217,7 +227,8 @@ def decompose_influence(
         ``adjacency[u, v]`` is the weight of the edge u -> v (credit flows from u to v);
         for a split by kind, the :func:`.attention_matrix` of the arrays below.
     influence : numpy.ndarray, shape (n,)
-        PageRank scores with damping ``alpha`` and uniform teleport (a probability vector).
+        PageRank scores with damping ``alpha``, teleport ``personalization`` and out-weight on
+        no edge ``extra_out_weight`` (a probability vector).
         The parts add up to ``influence[node]`` as closely as it is a fixed point: polish a
         stored vector first (:func:`polish_pagerank`).
     node : int
@@ -240,6 +251,10 @@ def decompose_influence(
     concave : {"log1p", "sqrt", "linear"}, optional
         The transform ``g`` applied per pair to the summed interaction weight (default
         ``"log1p"``).
+    personalization : numpy.ndarray, optional
+        The teleport distribution (normalised here; default uniform).
+    extra_out_weight : numpy.ndarray, optional
+        Each node's out-weight on no edge (default none; see :func:`.pagerank.pagerank`).
 
     Returns
     -------
@@ -279,8 +294,11 @@ def decompose_influence(
     With ``W[u] = sum_w A[u, w]`` and the fixed point ``x``, for node ``v``::
 
         x[v] = teleport + sum over u with A[u, v] > 0 of  c(u) ,
-        teleport = (1 - d) / n + d * (sum of x[u] over u with W[u] = 0) / n ,
-        c(u) = d * x[u] * A[u, v] / W[u] .
+        teleport = ((1 - d) + d * sum over u of x[u] * leak[u]) * t[v] ,
+        c(u) = d * x[u] * A[u, v] / (W[u] + e[u]) ,
+
+    with ``leak[u] = e[u] / (W[u] + e[u])`` (1 where both are 0: a dangling node) and ``t``
+    the teleport (``1 / n`` each when uniform).
 
     On the attention graph ``A[u, v] = f(u, v) + g(S(u, v))`` with ``f`` the follow weight
     (where u follows v) and ``S = sum_t S_t`` the interaction types' weighted, decayed sums.
@@ -331,8 +349,24 @@ def decompose_influence(
         raise ValueError(f"inter_type must index type_names (0..{len(type_names) - 1})")
 
     out_weight = np.asarray(a.sum(axis=1)).ravel()
-    dangling = out_weight <= 0
-    teleport = (1.0 - alpha) / n + alpha * float(x[dangling].sum()) / n
+    if personalization is None:
+        t_node = 1.0 / n
+    else:
+        t = _check_vector("personalization", personalization, n)
+        if t.sum() <= 0:
+            raise ValueError("personalization must have a positive sum")
+        t_node = float(t[node] / t.sum())
+    if extra_out_weight is None:
+        dangling = out_weight <= 0
+        leaked = float(x[dangling].sum())
+    else:
+        extra = _check_vector("extra_out_weight", extra_out_weight, n)
+        total = out_weight + extra
+        leak = np.ones(n)
+        np.divide(extra, total, out=leak, where=total > 0)
+        leaked = float(x @ leak)
+        out_weight = total
+    teleport = ((1.0 - alpha) + alpha * leaked) * t_node
 
     # in-neighbours of the node, ascending, and their shares d * x[u] / W[u]
     col = sp.csc_array(a[:, [node]]).tocoo()

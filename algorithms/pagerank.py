@@ -19,7 +19,8 @@ from numba import njit, prange
 
 from graph_influence.errors import NonFiniteError, PowerIterationFailedConvergence
 
-__all__ = ["PageRankResult", "pagerank", "row_maxima", "row_scaled", "transition_matrix"]
+__all__ = ["PageRankResult", "leaky_transition_matrix", "pagerank", "row_maxima", "row_scaled",
+           "transition_matrix"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,71 @@ def transition_matrix(
     return sp.csr_array((data, idx, ptr), shape=(n, n)), dangling[order]
 
 
+def leaky_transition_matrix(
+    adjacency: sp.sparray | sp.spmatrix, extra_out_weight: np.ndarray,
+    node_order: np.ndarray | None = None,
+) -> tuple[sp.csr_array, np.ndarray]:
+    """Like :func:`transition_matrix`, with out-weight that lies on no edge.
+
+    Node ``u`` moves ``A[u, v] / (W[u] + extra_out_weight[u])`` of its mass to ``v``
+    (``W[u]`` its out-weight) and *leaks* the rest, ``extra[u] / (W[u] + extra[u])``, to where
+    dangling mass goes: a LeaderRank-style ground node, or attention that has faded.
+
+    Returns
+    -------
+    (PT, leak)
+        ``PT`` as in :func:`transition_matrix` (columns sum to ``1 - leak``); ``leak[u]`` in
+        [0, 1] is the share of u's mass that leaks (1 where u has no out-edge), both in the new
+        order when ``node_order`` is given.
+
+    Examples
+    --------
+    >>> a = sp.csr_array(np.array([[0.0, 3.0], [0.0, 0.0]]))
+    >>> pt, leak = leaky_transition_matrix(a, np.array([1.0, 1.0]))
+    >>> pt.toarray().tolist(), leak.tolist()
+    ([[0.0, 0.0], [0.75, 0.0]], [0.25, 1.0])
+    """
+    a = sp.csr_array(adjacency, dtype=np.float64)
+    if not a.has_canonical_format:
+        a = a.copy()
+        a.sum_duplicates()
+    n = a.shape[0]
+    extra = np.asarray(extra_out_weight, dtype=np.float64)
+    if extra.shape != (n,) or not (np.isfinite(extra).all() and (extra >= 0).all()):
+        raise ValueError(f"extra_out_weight must hold {n} finite values >= 0")
+    top = row_maxima(a)
+    top[top <= 0] = 1.0
+    scaled = row_scaled(a)  # every row's largest weight is 1: no reciprocal overflows
+    edge_out = np.asarray(scaled.sum(axis=1)).ravel()
+    with np.errstate(over="ignore"):
+        extra_scaled = extra / top  # inf when the edges weigh nothing beside the extra
+        total = edge_out + extra_scaled
+    inv = np.zeros(n)
+    np.divide(1.0, total, out=inv, where=total > 0)  # 0 where total is inf: all leaks
+    leak = np.clip(1.0 - edge_out * inv, 0.0, 1.0)
+    scaled.data *= np.repeat(inv, np.diff(scaled.indptr))
+    # the row scaling is already folded in: normalise by 1 (an exact no-op) in the transpose
+    pt, _ = _transposed(scaled, node_order)
+    return pt, (leak if node_order is None else leak[np.asarray(node_order)])
+
+
+def _transposed(a: sp.csr_array, node_order: np.ndarray | None
+                             ) -> tuple[sp.csr_array, None]:
+    """The transpose of ``a`` (already divided by its out-weights), relabelled by
+    ``node_order``, through the same one-pass kernel as :func:`transition_matrix`."""
+    n = a.shape[0]
+    if n >= 2**31 or a.nnz >= 2**31:
+        if node_order is not None:
+            a = a[node_order][:, node_order]
+        return sp.csr_array(a.T), None
+    order = np.arange(n) if node_order is None else np.asarray(node_order, dtype=np.int64)
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    ptr, idx, data = _normalised_transpose(a.indptr, a.indices, a.data, np.ones(n), order,
+                                           position)
+    return sp.csr_array((data, idx, ptr), shape=(n, n)), None
+
+
 @njit(cache=True, nogil=True)
 def _normalised_transpose(indptr, indices, data, inv, order, position):  # pragma: no cover
     """CSR arrays of ``(D^-1 A)^T`` with node ``order[i]`` renamed ``i``, in one pass.
@@ -211,6 +277,7 @@ def _power_iteration(
     tol: float,
     max_iter: int,
     callback: Callable[[int, float], object] | None = None,
+    leak: np.ndarray | None = None,
 ) -> PageRankResult:
     x = np.array(x0, dtype=np.float64)  # a copy: the two buffers are swapped each step
     x_new = np.empty_like(x)
@@ -219,8 +286,14 @@ def _power_iteration(
     base = np.ascontiguousarray((1.0 - alpha) * teleport, dtype=np.float64)
     dangling_dist = np.ascontiguousarray(dangling_dist, dtype=np.float64)
     data = np.ascontiguousarray(pt.data, dtype=np.float64)
+    if leak is not None:  # (dangling nodes leak everything: leak 1)
+        leak_idx = np.flatnonzero(leak > 0)
+        leak_share = np.ascontiguousarray(leak[leak_idx])
     for it in range(1, max_iter + 1):
-        dangling_mass = alpha * x[dangling_idx].sum()
+        if leak is None:
+            dangling_mass = alpha * x[dangling_idx].sum()
+        else:
+            dangling_mass = alpha * float(x[leak_idx] @ leak_share)
         err = _step(pt.indptr, pt.indices, data, x, float(alpha), base, float(dangling_mass),
                     dangling_dist, x_new)
         x, x_new = x_new, x
@@ -246,6 +319,7 @@ def pagerank(
     max_iter: int = 100,
     node_order: np.ndarray | None = None,
     callback: Callable[[int, float], object] | None = None,
+    extra_out_weight: np.ndarray | None = None,
 ) -> PageRankResult:
     """Weighted PageRank of a directed graph given as a sparse adjacency matrix.
 
@@ -275,6 +349,10 @@ def pagerank(
         the original order; they agree with the unordered run to rounding (~1e-16).
     callback : callable, optional
         Called as ``callback(iteration, l1_change)`` after each step (progress display).
+    extra_out_weight : numpy.ndarray, optional
+        Out-weight of each node that lies on no edge (>= 0): node u moves
+        ``A[u, v] / (W[u] + extra[u])`` of its mass to each v and the rest goes where dangling
+        mass goes (see :func:`leaky_transition_matrix`). Default: none, the classic walk.
 
     Returns
     -------
@@ -291,13 +369,19 @@ def pagerank(
     -----
     One iteration is ``x' = alpha * (P^T x + (sum of x over dangling nodes) * dangling)
     + (1 - alpha) * personalization`` with ``P`` the row-normalised adjacency, so the mass of
-    dangling nodes is redistributed and ``x`` stays a probability vector.
+    dangling nodes is redistributed and ``x`` stays a probability vector. With
+    ``extra_out_weight``, ``P[u, v] = A[u, v] / (W[u] + extra[u])`` and the leaked
+    ``x[u] * extra[u] / (W[u] + extra[u])`` joins the dangling mass: with ``extra`` = 1 for
+    every node and the teleport as the dangling distribution this is LeaderRank's ground
+    node [3]_ with damping.
 
     References
     ----------
     .. [1] L. Page, S. Brin, R. Motwani, T. Winograd, "The PageRank citation ranking: bringing
        order to the Web", Stanford InfoLab, 1999.
     .. [2] A. N. Langville, C. D. Meyer, "Deeper inside PageRank", Internet Mathematics 1(3), 2004.
+    .. [3] L. Lü, Y.-C. Zhang, C. H. Yeung, T. Zhou, "Leaders in social networks, the
+       Delicious case", PLoS ONE 6(6), e21202, 2011.
 
     Examples
     --------
@@ -330,20 +414,26 @@ def pagerank(
     x0 = _check_probability("nstart", nstart, n)
     if x0 is None:
         x0 = teleport.copy()
-    if node_order is None:
-        pt, is_dangling = transition_matrix(adjacency)
+    order = None
+    if node_order is not None:
+        order = np.asarray(node_order)
+        if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+            raise ValueError(f"node_order must be a permutation of 0..{n - 1}")
+    leak = None
+    if extra_out_weight is None:
+        pt, is_dangling = transition_matrix(adjacency, order)
+    else:
+        pt, leak = leaky_transition_matrix(adjacency, extra_out_weight, order)
+        is_dangling = leak >= 1.0
+    if order is None:
         return _power_iteration(
             pt, is_dangling, alpha=alpha, teleport=teleport, dangling_dist=dangling_dist,
-            x0=x0, tol=tol, max_iter=max_iter, callback=callback,
+            x0=x0, tol=tol, max_iter=max_iter, callback=callback, leak=leak,
         )
-    order = np.asarray(node_order)
-    if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
-        raise ValueError(f"node_order must be a permutation of 0..{n - 1}")
-    pt, is_dangling = transition_matrix(adjacency, order)
     result = _power_iteration(
         pt, is_dangling, alpha=alpha, teleport=teleport[order],
         dangling_dist=dangling_dist[order], x0=x0[order], tol=tol, max_iter=max_iter,
-        callback=callback,
+        callback=callback, leak=leak,
     )
     scores = np.empty(n)
     scores[order] = result.scores

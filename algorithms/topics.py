@@ -109,6 +109,7 @@ def topic_pagerank(
     max_iter: int = 100,
     memory_budget_bytes: int = 1 << 30,
     dtype: type = np.float32,
+    extra_out_weight: np.ndarray | None = None,
 ) -> TopicPageRankResult:
     """Topic-sensitive PageRank for every topic at once (block power iteration).
 
@@ -133,6 +134,10 @@ def topic_pagerank(
         Precision of the iteration (default float32: half the memory traffic; the L1 change
         is summed in float64, and results differ from float64 by ~1e-7 relative, far below
         what changes a ranking). Results are returned in float64.
+    extra_out_weight : numpy.ndarray, shape (n,), optional
+        Out-weight of each user on no edge, as in :func:`.pagerank.pagerank`: on every topic's
+        walk, user u leaks ``extra[u] / (out-weight + extra[u])`` of its mass to the topic's
+        teleport. Default: none.
 
     Returns
     -------
@@ -156,14 +161,23 @@ def topic_pagerank(
     scores = np.empty((n, n_topics))
     iterations = np.zeros(n_topics, dtype=np.int64)
     errors = np.zeros(n_topics)
-    a, boost = _scaled_by_source(a, boost, n_topics)
+    if extra_out_weight is not None:
+        extra = np.asarray(extra_out_weight, dtype=np.float64)
+        if extra.shape != (n,) or not (np.isfinite(extra).all() and (extra >= 0).all()):
+            raise ValueError(f"extra_out_weight must hold {n} finite values >= 0")
+    a, boost, top = _scaled_by_source(a, boost, n_topics)
     at = sp.csr_array(a.T)
     base_out = np.asarray(a.sum(axis=1)).ravel()
+    extra_scaled = None
+    if extra_out_weight is not None:
+        with np.errstate(over="ignore"):
+            extra_scaled = extra / top  # (inf: the user's edges weigh nothing beside it)
     for lo in range(0, n_topics, chunk):
         hi = min(n_topics, lo + chunk)
         sub_boost = _sub_boost(boost, n, n_topics, lo, hi) if boost is not None else None
         p = _normalise_columns(pers[:, lo:hi])
-        x, its, errs = _block(at, base_out, p, sub_boost, alpha, tol, max_iter, dtype)
+        x, its, errs = _block(at, base_out, p, sub_boost, alpha, tol, max_iter, dtype,
+                              extra_scaled)
         scores[:, lo:hi] = x
         iterations[lo:hi] = its
         errors[lo:hi] = errs
@@ -171,14 +185,15 @@ def topic_pagerank(
 
 
 def _scaled_by_source(a: sp.csr_array, boost: sp.csr_array | None, n_topics: int
-                      ) -> tuple[sp.csr_array, sp.csr_array | None]:
+                      ) -> tuple[sp.csr_array, sp.csr_array | None, np.ndarray]:
     """Divide every weight leaving a user, in ``A`` and in every topic's boost, by that user's
     largest one (as :func:`~graph_influence.algorithms.pagerank.row_scaled` does for one walk).
 
     Each topic's walk normalises ``A[u] + boost_t[u]`` by its sum, so one factor per user
     changes no walk; but the largest weight becomes 1, so the float32 block iteration never
     holds a reciprocal out-weight that overflows (a lone tagged interaction 128 half-lives old
-    weighs ``2**-128``, below float32's smallest normal number).
+    weighs ``2**-128``, below float32's smallest normal number). Returns the scaled arrays and
+    each user's factor.
     """
     a = sp.csr_array(a, dtype=np.float64)
     if not a.has_canonical_format:
@@ -196,7 +211,7 @@ def _scaled_by_source(a: sp.csr_array, boost: sp.csr_array | None, n_topics: int
     if has_boost:
         boost = sp.csr_array((boost.data / top[source], boost.indices, boost.indptr),
                              shape=boost.shape)
-    return a, boost
+    return a, boost, top
 
 
 def _sub_boost(boost: sp.csr_array, n: int, n_topics: int, lo: int, hi: int) -> sp.csr_array:
@@ -263,7 +278,7 @@ def _column_change(y, x):  # pragma: no cover - compiled
     return err
 
 
-def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype):
+def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype, extra=None):
     """Power iteration of a block of topics; converged columns leave the block."""
     n, k = p.shape
     out = np.repeat(base_out[:, None], k, axis=1)
@@ -271,11 +286,21 @@ def _block(at, base_out, p, boost, alpha, tol, max_iter, dtype):
     if has_boost:
         # out-weight added by boosts: column sums of the flat boost matrix, per (u, t)
         out += np.asarray(boost.sum(axis=0)).ravel().reshape(n, k)
-    # boosts only add out-weight, so dangling (u, t) pairs lie in the rows dangling in A
-    rows = np.flatnonzero((out <= 0).any(axis=1))
-    dangling = (out[rows] <= 0).astype(dtype)
-    inv_out = np.zeros((n, k), dtype=dtype)
-    np.divide(1.0, out, out=inv_out, where=out > 0, casting="unsafe")
+    if extra is None:
+        # boosts only add out-weight, so dangling (u, t) pairs lie in the rows dangling in A
+        rows = np.flatnonzero((out <= 0).any(axis=1))
+        dangling = (out[rows] <= 0).astype(dtype)  # the share of x that leaks to p
+        inv_out = np.zeros((n, k), dtype=dtype)
+        np.divide(1.0, out, out=inv_out, where=out > 0, casting="unsafe")
+    else:  # (u, t) moves out / (out + extra) along edges, the rest leaks to p
+        total = out + extra[:, None]
+        inv64 = np.zeros((n, k))
+        np.divide(1.0, total, out=inv64, where=total > 0)  # 0 where total is inf
+        leak = np.clip(1.0 - out * inv64, 0.0, 1.0)
+        rows = np.flatnonzero((leak > 0).any(axis=1))
+        dangling = leak[rows].astype(dtype)
+        inv_out = inv64.astype(dtype)
+        del total, inv64, leak
     del out
     # damping folded into the matrices: one pass less per iteration
     at = (alpha * at).astype(dtype)
@@ -347,6 +372,7 @@ def topic_pagerank_single(
     alpha: float = 0.85,
     tol: float = 1e-6,
     max_iter: int = 100,
+    extra_out_weight: np.ndarray | None = None,
 ) -> TopicPageRankResult:
     """The same result one topic at a time with :func:`pagerank` (the slow reference path)."""
     p_all = _normalise_columns(personalization)
@@ -356,6 +382,7 @@ def topic_pagerank_single(
     errors = np.zeros(n_topics)
     for t in range(n_topics):
         w_t = topic_transition_weights(adjacency, boost, t, n_topics)
-        r = pagerank(w_t, alpha=alpha, personalization=p_all[:, t], tol=tol, max_iter=max_iter)
+        r = pagerank(w_t, alpha=alpha, personalization=p_all[:, t], tol=tol, max_iter=max_iter,
+                     extra_out_weight=extra_out_weight)
         scores[:, t], iterations[t], errors[t] = r.scores, r.iterations, r.error
     return TopicPageRankResult(scores, iterations, errors)

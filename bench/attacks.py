@@ -8,7 +8,8 @@ with ``load_frames`` (one load, merged into the snapshot like any later snapshot
 is analysed again. Each (attack, target) pair is its own copy: one target and one attack at a
 time, nothing else changed.
 
-Targets (chosen on the baseline's default scores, seeded with ``--seed``)::
+Targets (chosen on the baseline's *undefended* scores, the defaults before the defences, so
+the groups are those of the first measurement; seeded with ``--seed``)::
 
     median  --targets users drawn at random among the attended users (in-strength > 0 in the
             attention graph) whose position in the attended users' (influence, id) order is
@@ -46,7 +47,10 @@ after; competition rank over every user in the run, farm accounts included, 1 = 
 
     default  the project's default analysis, ``analyze(store)`` with ``AnalysisParams()``
              (follow weight 1, log1p of the decayed (30-day half-life), type-weighted events
-             per pair, PageRank alpha 0.85 with uniform teleport, klout scale);
+             per pair, PageRank alpha 0.85, klout scale; and the defences: ground weight 30,
+             fade, trust teleport);
+    undefended  the same without the defences (``ground_weight=0, fade=False,
+             teleport="uniform"``: the defaults before them), topics and communities off;
     plain    plain PageRank on the unweighted union graph: an edge u -> v of weight 1 when u
              follows v or u has any interaction event (any type, any age up to the as-of time)
              with v, self-loops dropped, PageRank alpha 0.85, uniform teleport, dangling mass
@@ -54,7 +58,7 @@ after; competition rank over every user in the run, farm accounts included, 1 = 
              scaled to 0-100 with ``scale_scores(..., "klout")`` fitted on that run, users
              with in-degree 0 at the floor.
 
-Both are recomputed on the attacked graph (their scales are refitted there, as any run does).
+All three are recomputed on the attacked graph (their scales are refitted there, as any run does).
 
 Usage::
 
@@ -105,11 +109,20 @@ def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
+#: The analyses compared: the defaults (with the defences) and the defaults without them.
+UNDEFENDED = {"ground_weight": 0.0, "fade": False, "teleport": "uniform"}
+HOWS = ("default", "undefended", "plain")
+
+
 def score_both(store) -> dict[str, pd.DataFrame]:
-    """Default analysis and plain PageRank of ``store``: frames indexed by id (score, rank)."""
+    """Default analysis, the same without the defences, and plain PageRank of ``store``:
+    frames indexed by id (score, rank)."""
     params = gi.AnalysisParams().validated()
     result = gi.analyze(store, params, progress=False)
     default = result.scores.set_index("id")[["influence", "score", "rank"]]
+    undefended = gi.analyze(store, gi.AnalysisParams(**UNDEFENDED, topics=False,
+                                                     communities=False), progress=False)
+    undefended = undefended.scores.set_index("id")[["influence", "score", "rank"]]
     view = store.graph_view(as_of=store.time_range()[1],
                             half_life_seconds=params.half_life_seconds)
     attended = received_attention(attention_of(view, params))
@@ -124,13 +137,14 @@ def score_both(store) -> dict[str, pd.DataFrame]:
     plain = pd.DataFrame({"influence": pr.scores, "score": scores,
                           "rank": competition_rank(pr.scores)}, index=pd.Index(view.ids, name="id"))
     attended_ids = pd.Index(view.ids[attended])
-    return {"default": default, "plain": plain, "attended": attended_ids}
+    return {"default": default, "undefended": undefended, "plain": plain,
+            "attended": attended_ids}
 
 
 def pick_targets(base: dict, k: int, seed: int) -> dict[str, list[str]]:
     """``k`` users per group (see the module docstring), seeded."""
     rng = np.random.default_rng(seed)
-    d = base["default"]
+    d = base["undefended"]  # (the groups of the first measurement, before the defences)
     att = d.loc[base["attended"]].reset_index().sort_values(["influence", "id"],
                                                                ignore_index=True)
     floor = np.sort(d.index.difference(base["attended"]).to_numpy().astype(str))
@@ -226,7 +240,7 @@ def run(args: argparse.Namespace) -> dict:
                     row = {"attack": kind, "group": group, "target": target,
                            "rows_added": int(sum(len(f) for f in added.values())),
                            "seconds": time.perf_counter() - t1}
-                    for how in ("default", "plain"):
+                    for how in HOWS:
                         b, a = base[how].loc[target], after[how].loc[target]
                         row[how] = {"score_before": float(b["score"]),
                                     "score_after": float(a["score"]),
@@ -235,11 +249,10 @@ def run(args: argparse.Namespace) -> dict:
                                     "rank_gain": int(b["rank"] - a["rank"]),
                                     "n_users": len(after[how])}
                     rows.append(row)
-                    _log(f"{kind:14s} {group:6s} {target:>10s}: default "
-                         f"{row['default']['score_before']:.1f} -> "
-                         f"{row['default']['score_after']:.1f}, plain "
-                         f"{row['plain']['score_before']:.1f} -> "
-                         f"{row['plain']['score_after']:.1f} ({row['seconds']:.1f} s)")
+                    _log(f"{kind:14s} {group:6s} {target:>10s}: " + ", ".join(
+                        f"{how} {row[how]['score_before']:.1f} -> "
+                        f"{row[how]['score_after']:.1f}" for how in HOWS)
+                        + f" ({row['seconds']:.1f} s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -272,15 +285,19 @@ def markdown(report: dict) -> str:
         f"{p['targets']} target(s) per group; farm {p['farm_size']:,}, ring {p['ring_size']}, "
         f"pair {p['pair_count']:,} mentions each way.",
         "",
-        "default = `analyze(store)` with default parameters. plain = PageRank (alpha 0.85, "
+        "default = `analyze(store)` with default parameters (the defences on: ground weight "
+        "30, fade, trust teleport). undefended = the same with `ground_weight=0, fade=False, "
+        "teleport='uniform'` (the defaults before the defences; the target groups are drawn "
+        "on its scores). plain = PageRank (alpha 0.85, "
         "uniform teleport) on the unweighted union graph (u -> v weight 1 if u follows v or "
         "has any interaction with v; no type weights, no decay, no log1p), klout-scaled the "
         "same way. lift = score after - before (0-100 points); rank gain = rank before - "
         "after (positive = up). Each cell: median / max over the group's targets.",
         "",
-        "| attack | group | n | score before (default / plain) | default lift | "
-        "default rank gain | plain lift | plain rank gain |",
-        "|---|---|---|---|---|---|---|---|",
+        "| attack | group | n | score before (default / undefended / plain) | default lift | "
+        "default rank gain | undefended lift | undefended rank gain | plain lift | "
+        "plain rank gain |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     keys = []
     for r in report["rows"]:
@@ -289,24 +306,25 @@ def markdown(report: dict) -> str:
     for kind, group in keys:
         rs = [r for r in report["rows"] if r["attack"] == kind and r["group"] == group]
         cells = []
-        for how in ("default", "plain"):
+        for how in HOWS:
             lift = [r[how]["lift"] for r in rs]
             gain = [r[how]["rank_gain"] for r in rs]
             cells.append(f"{_fmt(statistics.median(lift))} / {_fmt(max(lift))}")
             cells.append(f"{statistics.median(gain):+,.0f} / {max(gain):+,}")
-        before = (f"{statistics.median(r['default']['score_before'] for r in rs):.1f} / "
-                  f"{statistics.median(r['plain']['score_before'] for r in rs):.1f}")
+        before = " / ".join(f"{statistics.median(r[how]['score_before'] for r in rs):.1f}"
+                            for how in HOWS)
         lines.append(f"| {kind} | {group} | {len(rs)} | {before} | {' | '.join(cells)} |")
     lines += ["", f"Wall time: {report['wall_s']:.0f} s ({report['machine']['cpus']} CPUs, "
               f"Python {report['machine']['python']}), baseline load {report['load_s']:.1f} s.",
               ""]
     lines += ["<details><summary>per target</summary>", "",
               "| attack | group | target | default before -> after (rank) | "
-              "plain before -> after (rank) |", "|---|---|---|---|---|"]
+              "undefended before -> after (rank) | plain before -> after (rank) |",
+              "|---|---|---|---|---|---|"]
     for r in report["rows"]:
         cells = [f"{r[h]['score_before']:.1f} -> {r[h]['score_after']:.1f} "
                  f"({r[h]['rank_before']:,} -> {r[h]['rank_after']:,})"
-                 for h in ("default", "plain")]
+                 for h in HOWS]
         lines.append(f"| {r['attack']} | {r['group']} | {r['target']} | {' | '.join(cells)} |")
     lines += ["", "</details>", ""]
     return "\n".join(lines)

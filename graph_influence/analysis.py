@@ -28,6 +28,7 @@ from graph_influence.progress import Stages
 from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.stores import RunRecord, Store
 from graph_influence.topic_signals import extract_topic_signals
+from graph_influence.walk import Walk, walk_of
 
 __all__ = ["AnalysisParams", "AnalysisResult", "analyze", "attention_of", "personalization_of"]
 
@@ -172,27 +173,29 @@ def analyze(
             as_of = store.time_range()[1]
         view = store.graph_view(as_of=as_of, half_life_seconds=half_life)
         warnings = params.check_types(view.type_names)
-        teleport = None if seeds is None else personalization_of(view, seeds)
+        seeded = None if seeds is None else personalization_of(view, seeds)
         stage("attention graph")
-        adjacency = attention_of(view, params)
+        walk = walk_of(view, params, teleport=seeded)
+        adjacency = walk.adjacency
+        warnings += walk.notes()
         found = None
         if params.communities:
             stage("communities")
             found = _detect_communities(adjacency, params)
         # Users nobody gave attention to (in-strength 0): the klout scale's floor; with a
         # seed set, the users its attention does not reach (they hold no influence at all).
-        attended = (received_attention(adjacency) if teleport is None
-                    else reached_from(adjacency, teleport > 0))
+        attended = (received_attention(adjacency) if seeded is None
+                    else reached_from(adjacency, seeded > 0))
         stage("warm start")  # (with --cold-start: only the digest of the PageRank input)
-        start = _start_vector(store, view, adjacency, params.damping, teleport,
-                              enabled=warm_start, reached=None if teleport is None else attended)
+        start = _start_vector(store, view, walk, params.damping, enabled=warm_start,
+                              reached=None if seeded is None else attended)
         stage("pagerank")
         # Iterating with members of a community side by side keeps a step's reads close
         # together in memory (~1.5-2x faster per step at 10M edges); scores are unchanged.
         order = None if found is None else np.argsort(found.membership, kind="stable")
-        pr = pagerank(adjacency, alpha=params.damping, personalization=teleport,
-                      nstart=start.vector, tol=params.tol, max_iter=params.max_iter,
-                      node_order=order, callback=stage.iterations(params.max_iter))
+        pr = pagerank(adjacency, alpha=params.damping, nstart=start.vector, tol=params.tol,
+                      max_iter=params.max_iter, node_order=order,
+                      callback=stage.iterations(params.max_iter), **walk.pagerank_arguments())
         stage("scale 0-100")
         scores, cal = scale_scores(pr.scores, params.scale, calibration, attended=attended)
         rank = competition_rank(pr.scores)
@@ -205,7 +208,7 @@ def analyze(
             )
             if signals.n_topics:
                 stage(f"topic influence ({signals.n_topics} topics)")
-                topic_results = _topic_influence(adjacency, signals, params, pr.scores)
+                topic_results = _topic_influence(walk, signals, params, pr.scores)
         community_results = None
         if found is not None:
             stage("describe communities")
@@ -226,6 +229,8 @@ def analyze(
             "score_floor": _score_floor(scores, attended, cal, personalised=seeds is not None),
             "personalization": seeds.summary() if seeds is not None else None,
             "warm_start": {**start.record, "iterations": pr.iterations},
+            # the defences: how much restarts instead of moving along an edge
+            "walk": _walk_record(walk, pr.scores),
             "pagerank_input": start.digest,
         }
         run = RunRecord(
@@ -320,23 +325,26 @@ class _Start:
     digest: str
 
 
-def _pagerank_digest(adjacency: sp.csr_array, ids, alpha: float,
-                     teleport: np.ndarray | None) -> str:
+def _pagerank_digest(walk: Walk, ids, alpha: float) -> str:
     """A digest of everything PageRank's result depends on besides its start, ``tol`` and
-    ``max_iter``: the attention graph, the users' ids, the damping and the teleport."""
+    ``max_iter``: the attention graph, the users' ids, the damping, the teleport and the
+    out-weight on no edge."""
     h = hashlib.blake2b(digest_size=16)
-    a = sp.csr_array(adjacency)
+    a = sp.csr_array(walk.adjacency)
     h.update(repr((a.shape, float(alpha), a.indptr.dtype.str, a.indices.dtype.str)).encode())
     for array in (a.indptr, a.indices, a.data):
         h.update(np.ascontiguousarray(array).view(np.uint8))
     for buffer in ids.buffers()[1:]:  # offsets and UTF-8 bytes of a fresh array
         h.update(memoryview(buffer))
+    teleport, extra = walk.teleport, walk.extra_out_weight
     h.update(b"uniform" if teleport is None else np.ascontiguousarray(teleport).view(np.uint8))
+    if extra is not None:  # (absent: the digest of a classic walk is what it always was)
+        h.update(b"extra")
+        h.update(np.ascontiguousarray(extra, dtype=np.float64).view(np.uint8))
     return h.hexdigest()
 
 
-def _start_vector(store: Store, view: GraphView, adjacency, alpha: float,
-                  teleport: np.ndarray | None, *, enabled: bool,
+def _start_vector(store: Store, view: GraphView, walk: Walk, alpha: float, *, enabled: bool,
                   reached: np.ndarray | None = None) -> _Start:
     """The warm start of PageRank from an earlier run's influence, or a cold start.
 
@@ -351,7 +359,8 @@ def _start_vector(store: Store, view: GraphView, adjacency, alpha: float,
     import pyarrow.compute as pc
 
     ids = pa.array(view.ids, pa.string())
-    digest = _pagerank_digest(adjacency, ids, alpha, teleport)
+    digest = _pagerank_digest(walk, ids, alpha)
+    teleport = walk.teleport
     if not enabled:
         return _Start(None, {"from_run": None, "reason": "cold start"}, digest)
     runs = store.runs()
@@ -384,6 +393,29 @@ def _start_vector(store: Store, view: GraphView, adjacency, alpha: float,
                                   "users_new": n - matched}, digest)
 
 
+def _walk_record(walk: Walk, influence: np.ndarray) -> dict:
+    """The run's record of its walk: the teleport, the share of reciprocated engaged pairs
+    (trust teleport), and the share of the influence that restarts each step through the
+    ground weight and the fade (``ground_leak``, ``fade_leak``; 0 in the classic walk)."""
+    record = {"teleport": "seeds" if walk.reciprocated_share is None and walk.teleport
+              is not None else ("uniform" if walk.teleport is None else "trust"),
+              "reciprocated_share": walk.reciprocated_share, "ground_leak": 0.0,
+              "fade_leak": 0.0}
+    extra = walk.extra_out_weight
+    if extra is not None:
+        total = _out_weights(walk.adjacency) + extra
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total > 0, influence / total, 0.0)
+        faded = walk.faded if walk.faded is not None else np.zeros_like(extra)
+        record["ground_leak"] = float(share @ (extra - faded))
+        record["fade_leak"] = float(share @ faded)
+    return record
+
+
+def _out_weights(adjacency) -> np.ndarray:
+    return np.asarray(adjacency.sum(axis=1)).ravel()
+
+
 def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration, *,
                  personalised: bool = False) -> dict:
     """How many users received no attention, and the score they share (the run's record).
@@ -405,7 +437,7 @@ def _score_floor(scores: np.ndarray, attended: np.ndarray, cal: Calibration, *,
             "rule": "not reached from the seed users" if personalised else "in-strength 0"}
 
 
-def _topic_influence(adjacency, signals, params: AnalysisParams,
+def _topic_influence(walk: Walk, signals, params: AnalysisParams,
                      overall: np.ndarray) -> TopicResults:
     """Topic-sensitive PageRank of every topic (one block iteration), scaled and ranked per
     topic (:func:`topic_ranks`)."""
@@ -418,8 +450,9 @@ def _topic_influence(adjacency, signals, params: AnalysisParams,
     # float32 halves the memory traffic; below tol 1e-7 its rounding noise would stall the
     # L1 change, so tight tolerances run in float64.
     dtype = np.float32 if params.tol >= 1e-7 else np.float64
-    result = topic_pagerank(adjacency, signals.affinity, boost=boost, alpha=params.damping,
-                            tol=params.tol, max_iter=params.max_iter, dtype=dtype)
+    result = topic_pagerank(walk.adjacency, signals.affinity, boost=boost,
+                            alpha=params.damping, tol=params.tol, max_iter=params.max_iter,
+                            dtype=dtype, extra_out_weight=walk.topic_extra_out_weight)
     score = np.empty_like(result.scores)
     rank = np.empty(result.scores.shape, dtype=np.int64)
     affinity = sp.csc_array(signals.affinity)

@@ -38,12 +38,12 @@ import numpy as np
 from graph_influence.algorithms.attention import attention_matrix
 from graph_influence.algorithms.evaluation import ndcg_at_k, precision_at_k, spearman
 from graph_influence.algorithms.pagerank import pagerank
-from graph_influence.analysis import attention_of
 from graph_influence.errors import GraphInfluenceError, StoreNotReadyError
 from graph_influence.graph_view import GraphView
 from graph_influence.params import AnalysisParams
 from graph_influence.progress import Stages
 from graph_influence.stores import Store
+from graph_influence.walk import walk_of
 
 __all__ = ["ATTENTION_TYPES", "BASELINES", "TARGETS", "BacktestResult", "MethodFigures",
            "backtest"]
@@ -102,6 +102,9 @@ class BacktestResult:
     methods : list of MethodFigures
     params : dict
         The score's analysis parameters.
+    notes : list of str
+        What the user should know about the score's walk on these data (e.g. conversation
+        data under the trust teleport).
     """
 
     at: datetime
@@ -116,6 +119,7 @@ class BacktestResult:
     users_attended_after: int
     methods: list[MethodFigures] = field(default_factory=list)
     params: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def figures(self, method: str) -> MethodFigures:
         """The figures of one method (``"score"`` or a baseline name)."""
@@ -244,9 +248,9 @@ def backtest(
         active = _active(before, n)
 
         stage("score at the split")
-        adjacency = attention_of(before, params)
-        score = pagerank(adjacency, alpha=params.damping, tol=params.tol,
-                         max_iter=params.max_iter).scores
+        walk = walk_of(before, params)
+        score = pagerank(walk.adjacency, alpha=params.damping, tol=params.tol,
+                         max_iter=params.max_iter, **walk.pagerank_arguments()).scores
         stage("baselines")
         predictions = {"score": score, **_baselines(before, types, params)}
         stage("metrics")
@@ -265,6 +269,7 @@ def backtest(
         events_after=events_after, follows_before=len(before.follow_src), users=n,
         active_users=int(active.sum()),
         users_attended_after=int((truth > 0).sum()), methods=methods, params=record,
+        notes=walk.notes(),
     )
 
 

@@ -6,8 +6,10 @@ PageRank's fixed point decomposes exactly::
 
     influence(v) = teleport(v) + sum over in-neighbours u of  d * influence(u) * w(u, v) / W(u)
 
-with ``teleport(v) = (1 - d) / n + d * (mass of users without out-edges) / n`` (uniform
-teleport), ``w(u, v)`` the attention weight and ``W(u)`` u's total out-weight. Each in-neighbour's
+with ``teleport(v) = ((1 - d) + d * (mass that restarts)) * t(v)``, ``t`` the run's restart
+distribution (trust or uniform), ``w(u, v)`` the attention weight and ``W(u)`` u's total
+out-weight including what lies on no edge (the ground weight and faded attention, whose
+share of u's influence restarts; see :mod:`graph_influence.walk`). Each in-neighbour's
 term is split by edge kind: the follow part ``follow_weight`` and the interaction part
 ``g(S)`` shared among interaction types in proportion to their (weighted, decayed) sums ``S_t``
 (``g`` is concave, so this proportional split is the one that adds up exactly).
@@ -27,7 +29,6 @@ import difflib
 
 import numpy as np
 
-from graph_influence.algorithms.attention import attention_matrix
 from graph_influence.algorithms.explain import (
     InfluenceDecomposition,
     decompose_influence,
@@ -37,6 +38,7 @@ from graph_influence.algorithms.explain import (
 from graph_influence.errors import GraphInfluenceError, StoreNotReadyError
 from graph_influence.params import AnalysisParams
 from graph_influence.stores import Store
+from graph_influence.walk import walk_of
 
 __all__ = ["explain_user"]
 
@@ -168,7 +170,9 @@ def explain_user(
         (id, their influence and score, kinds, contribution, share), ``score``, ``rank``,
         ``percentile``, ``community``, ``topic_scores`` (topic -> 0-100 score, where stored),
         ``topic`` (with ``topic=``) and ``run_id``. ``teleport + sum(by_kind)`` equals
-        ``influence``.
+        ``influence``. ``teleport_kind`` is the run's restart distribution (``trust`` or
+        ``uniform``): with ``trust``, the teleport part grows with the user's distinct
+        engagers who were not engaged back.
 
     Raises
     ------
@@ -195,7 +199,8 @@ def explain_user(
     graph = view.attention_arguments(type_weights=params.type_weights,
                                      follow_weight=params.follow_weight,
                                      concave=params.concave)
-    adjacency = attention_matrix(view.n_users, **graph)
+    walk = walk_of(view, params)
+    adjacency = walk.adjacency
     stored = store.scores(run_id=run.run_id)
     start = stored.set_index("id")["influence"].reindex(ids).to_numpy(dtype=np.float64)
     if np.isnan(start).any():
@@ -203,8 +208,10 @@ def explain_user(
             f"run {run.run_id} does not cover every user of its graph — analyze again")
 
     damping = params.damping
-    r = polish_pagerank(adjacency, start, alpha=damping, tol=1e-13, max_iter=10_000).scores
-    dec = decompose_influence(adjacency, r, position, alpha=damping, **graph)
+    r = polish_pagerank(adjacency, start, alpha=damping, tol=1e-13, max_iter=10_000,
+                        **walk.pagerank_arguments()).scores
+    dec = decompose_influence(adjacency, r, position, alpha=damping, **graph,
+                              **walk.pagerank_arguments())
 
     by_kind = _by_kind(dec, view.type_names)
     by_topic = _by_topic(store, view, params, dec, loads)
@@ -218,6 +225,7 @@ def explain_user(
     return {
         "id": user, "run_id": run.run_id, "influence": dec.influence,
         "stored_influence": float(row["influence"]), "teleport": dec.teleport,
+        "teleport_kind": params.teleport,
         "by_kind": by_kind, "by_topic": by_topic, "contributors": contributors,
         "in_neighbours": len(dec.sources), "score": float(row["score"]), "rank": int(row["rank"]),
         "percentile": percentile, "community": community, "topic_scores": topic_scores,

@@ -10,6 +10,7 @@ the store (on the server for Neo4j).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +51,10 @@ class GraphView:
         The time ages are measured from (``None``: nothing is dated).
     half_life_seconds : float or None
         Half-life of the decay (``None``: no decay).
+    inter_weight : numpy.ndarray of float64 or None
+        Sum of ``weight`` over the aggregate's events, undecayed (what the attention would
+        weigh without decay: the fade sends the difference to the teleport). ``None``: equal
+        to ``inter_decayed`` (nothing has faded).
     """
 
     ids: np.ndarray
@@ -64,6 +69,7 @@ class GraphView:
     type_names: list[str]
     as_of: datetime | None
     half_life_seconds: float | None
+    inter_weight: np.ndarray | None = None
 
     @property
     def n_users(self) -> int:
@@ -89,6 +95,11 @@ class GraphView:
             "type_names": self.type_names, "type_weights": type_weights,
             "follow_weight": follow_weight, "concave": concave,
         }
+
+    def undecayed(self) -> GraphView:
+        """This view with every aggregate at its undecayed weight (``inter_weight``)."""
+        weight = self.inter_decayed if self.inter_weight is None else self.inter_weight
+        return dataclasses.replace(self, inter_decayed=weight, half_life_seconds=None)
 
     def attention(
         self,
@@ -116,6 +127,7 @@ def canonical_view(
     type_names: list[str],
     as_of: datetime | None,
     half_life_seconds: float | None,
+    inter_weight: np.ndarray | None = None,
 ) -> GraphView:
     """Build a :class:`GraphView` from store keys, in canonical order.
 
@@ -129,7 +141,7 @@ def canonical_view(
         Edge endpoints as store keys.
     inter_type : numpy.ndarray of int
         Index into ``type_names`` (sorted names).
-    inter_count, inter_decayed, type_names, as_of, half_life_seconds
+    inter_count, inter_decayed, type_names, as_of, half_life_seconds, inter_weight
         As in :class:`GraphView`.
     """
     ids = pa.array(ids, pa.string()) if not isinstance(ids, pa.Array) else ids
@@ -156,6 +168,8 @@ def canonical_view(
         type_names=list(type_names),
         as_of=as_of,
         half_life_seconds=half_life_seconds,
+        inter_weight=None if inter_weight is None
+        else np.asarray(inter_weight, dtype=np.float64)[i_order],
     )
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "COMMUNITY_METHOD_CHOICES",
     "RECORD_VERSION",
     "SCALE_CHOICES",
+    "TELEPORT_CHOICES",
     "TOPIC_RANK_CHOICES",
     "AnalysisParams",
     "ParamSpec",
@@ -49,7 +50,11 @@ __all__ = [
 
 #: Version of the stored parameter record (``to_record``). Version 1 records (before it was
 #: written) kept ``type_weights`` as given; types missing from them weighed 1.
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+
+#: What a run recorded before :data:`RECORD_VERSION` 3 was computed with (these parameters did
+#: not exist: no ground weight, no fade, the uniform teleport).
+LEGACY_DEFENCES = {"ground_weight": 0.0, "fade": False, "teleport": "uniform"}
 
 #: The allowed values of the choice parameters; the algorithm modules define the same keys
 #: (``algorithms.scaling.SCALES``, ``algorithms.attention.CONCAVE_TRANSFORMS``,
@@ -60,6 +65,9 @@ COMMUNITY_METHOD_CHOICES = ("louvain", "leiden")
 #: How a topic's leaderboard is ordered: users with an affinity to the topic first (default),
 #: everyone by topic influence, or users with an affinity by lift (topic influence / overall).
 TOPIC_RANK_CHOICES = ("affinity", "all", "lift")
+#: Where PageRank's surfer restarts: in proportion to each user's non-reciprocated distinct
+#: engagers (``algorithms.trust``), or uniformly.
+TELEPORT_CHOICES = ("trust", "uniform")
 
 
 class ParameterError(GraphInfluenceError, ValueError):
@@ -200,6 +208,19 @@ class AnalysisParams:
         Weight of a follow edge (default 1).
     concave : {"log1p", "sqrt", "linear"}
         Diminishing-returns transform of repeated interactions between one pair.
+    ground_weight : float
+        Attention every user also gives to everyone, LeaderRank's ground node (default 30, in
+        the units of the attention weights: a follow weighs 1, a lone retweet
+        ``log1p(1) = 0.69``): a user who gave little attention passes little influence along
+        it, the rest restarts at the teleport. 0: the classic walk.
+    fade : bool
+        Decayed attention fades (default True): a user passes on only the decayed part of
+        their attention and the faded part restarts at the teleport, so a lone stale
+        interaction does not pass as much as a fresh one.
+    teleport : {"trust", "uniform"}
+        Where the walk restarts: ``trust`` (default), in proportion to each user's distinct
+        engagers who were not engaged back (plus 1 % of one for everyone), so accounts that
+        nobody engages with (a follow farm) bring next to nothing; ``uniform``, everyone alike.
     scale : {"klout", "percentile", "log", "tweepcred"}
         How influence becomes a 0-100 score (overall and per topic).
     topics : bool
@@ -263,6 +284,17 @@ class AnalysisParams:
                                   help="Weight of a follow edge.")
     concave: str = _param("log1p", type="str", choices=CONCAVE_CHOICES, panel=_INFLUENCE,
                           help="Diminishing returns of repeated interactions between a pair.")
+    ground_weight: float = _param(
+        30.0, type="float", minimum=0, panel=_INFLUENCE,
+        help="Attention each user also gives to everyone (LeaderRank's ground node): who gave "
+             "little passes little on. 0: the classic walk.")
+    fade: bool = _param(True, type="bool", panel=_INFLUENCE,
+                        help="Faded (decayed) attention restarts at the teleport instead of "
+                             "passing on.")
+    teleport: str = _param(
+        "trust", type="str", choices=TELEPORT_CHOICES, panel=_INFLUENCE,
+        help="Restart in proportion to distinct engagers not engaged back (trust), or "
+             "uniformly.")
     scale: str = _param("klout", type="str", choices=SCALE_CHOICES, panel=_INFLUENCE,
                         help="How influence becomes a 0-100 score (klout: median 40, "
                              "95th percentile 63).")
@@ -414,7 +446,8 @@ class AnalysisParams:
         Keys that are not parameters (``calibration_reused``, ``record_version``) are ignored.
         Records written before :data:`RECORD_VERSION` 2 kept ``type_weights`` as given, and
         types missing from them weighed 1; that is restored, so the run's graph is rebuilt
-        exactly.
+        exactly. Records before version 3 were computed without the defences
+        (:data:`LEGACY_DEFENCES`), whatever today's defaults.
 
         Examples
         --------
@@ -427,6 +460,8 @@ class AnalysisParams:
             weights = dict.fromkeys(DEFAULT_INTERACTION_TYPES, 1.0)
             weights.update(values["type_weights"])
             values["type_weights"] = weights
+        if record.get("record_version", 1) < 3:
+            values = {**LEGACY_DEFENCES, **values}
         return cls(**values)
 
 

@@ -716,8 +716,8 @@ def _explain_top(store: Store, run, params: AnalysisParams, view, loads: list[st
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from graph_influence.algorithms.attention import attention_matrix
     from graph_influence.algorithms.explain import decompose_influence, split_by_topic
+    from graph_influence.walk import walk_of
 
     view_ids = pa.array(view.ids, type=pa.string())
     row_of = pc.index_in(view_ids, value_set=_array(scores["id"]))
@@ -729,12 +729,14 @@ def _explain_top(store: Store, run, params: AnalysisParams, view, loads: list[st
     graph = view.attention_arguments(type_weights=params.type_weights,
                                      follow_weight=params.follow_weight,
                                      concave=params.concave)
-    adjacency = attention_matrix(view.n_users, **graph)
+    walk = walk_of(view, params)
+    adjacency = walk.adjacency
     nodes = pc.index_in(pa.array([r["id"] for r in top], type=pa.string()), value_set=view_ids)
     if nodes.null_count:
         return f"The top users of run {run.run_id} are not all in its graph: analyze again."
     nodes = nodes.to_numpy(zero_copy_only=False)
-    decs = [decompose_influence(adjacency, influence, int(node), alpha=params.damping, **graph)
+    decs = [decompose_influence(adjacency, influence, int(node), alpha=params.damping, **graph,
+                                **walk.pagerank_arguments())
             for node in nodes]
     signals = None
     if params.topics and run.extras.get("n_topics") and any(d.interaction.any() for d in decs):

@@ -10,6 +10,12 @@ import pytest
 from graph_influence.stores import DuckDBStore
 
 REPO = Path(__file__).resolve().parents[1]
+#: The classic walk (no ground weight, no fade, uniform teleport): what networkx's PageRank
+#: computes, for tests whose oracle is networkx. The defences have their own oracles
+#: (tests/test_defences.py).
+CLASSIC_WALK = {"ground_weight": 0.0, "fade": False, "teleport": "uniform"}
+CLASSIC_FLAGS = ["--ground-weight", "0", "--no-fade", "--teleport", "uniform"]
+
 SHARED = Path(os.environ.get("GRAPH_INFLUENCE_SHARED", REPO.parent / "shared")) / "datasets"
 
 

@@ -13,7 +13,7 @@ from graph_influence.analysis import AnalysisParams, analyze
 from graph_influence.errors import GraphInfluenceError, PowerIterationFailedConvergence
 from graph_influence.loading import load_snapshot
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
 
 @pytest.fixture
@@ -31,7 +31,8 @@ def test_follows_only_equals_networkx_pagerank(store, tmp_path, seed):
     g = nx.gnp_random_graph(120, 0.04, seed=seed, directed=True)
     g.remove_nodes_from([v for v in list(g) if g.degree(v) == 0])  # every user is in an edge
     load_snapshot(store, write_snapshot(tmp_path / "s", follows=_follows_csv(g)), progress=False)
-    result = analyze(store, AnalysisParams(tol=1e-12, max_iter=1000), progress=False)
+    result = analyze(store, AnalysisParams(tol=1e-12, max_iter=1000, **CLASSIC_WALK),
+                     progress=False)
     oracle = nx.pagerank(g, alpha=0.85, tol=1e-14, max_iter=10_000)
     got = dict(zip(result.scores["id"], result.scores["influence"], strict=True))
     assert len(got) == g.number_of_nodes()
@@ -47,8 +48,21 @@ def test_default_parameters_are_within_1e6_of_networkx(store, tmp_path):
     g.remove_nodes_from([v for v in list(g) if g.degree(v) == 0])
     load_snapshot(store, write_snapshot(tmp_path / "s", follows=_follows_csv(g)), progress=False)
     result = analyze(store, progress=False)  # damping 0.85, tol 1e-6, max_iter 100
-    oracle = nx.pagerank(g, tol=1e-14, max_iter=10_000)
+    # the defaults' walk on follows only: every user also gives the ground weight (30) to
+    # everyone; no interactions, so the trust teleport is uniform. Its fixed point, solved
+    # densely: x = d P^T x + (d leak.x + 1 - d) / n, P[u, v] = [u follows v] / (out(u) + 30)
+    nodes = sorted(g, key=lambda v: f"n{v}")
+    a = nx.to_numpy_array(g, nodelist=nodes, weight=None)
+    total = a.sum(axis=1) + 30.0
+    p, leak = a / total[:, None], 30.0 / total
+    n = len(nodes)
+    x = np.linalg.solve(np.eye(n) - 0.85 * p.T - 0.85 * np.outer(np.full(n, 1 / n), leak),
+                        np.full(n, 0.15 / n))
     got = dict(zip(result.scores["id"], result.scores["influence"], strict=True))
+    assert max(abs(got[f"n{v}"] - x[i] / x.sum()) for i, v in enumerate(nodes)) < 1e-6
+    classic = analyze(store, AnalysisParams(**CLASSIC_WALK), progress=False)
+    oracle = nx.pagerank(g, tol=1e-14, max_iter=10_000)
+    got = dict(zip(classic.scores["id"], classic.scores["influence"], strict=True))
     assert max(abs(got[f"n{v}"] - p) for v, p in oracle.items()) < 1e-6
 
 
@@ -69,7 +83,7 @@ def test_weighted_interactions_follow_the_documented_formula(store, tmp_path):
     load_snapshot(store, d, progress=False)
     weights = {"retweet": 2.0, "quote": 1.5, "reply": 1.0, "mention": 0.5, "like": 0.25}
     params = AnalysisParams(half_life="7d", as_of=str(30 * day), type_weights=weights,
-                            follow_weight=0.8, tol=1e-13, max_iter=1000)
+                            follow_weight=0.8, tol=1e-13, max_iter=1000, **CLASSIC_WALK)
     result = analyze(store, params, progress=False)
 
     as_of, half_life = 30 * day, 7 * day

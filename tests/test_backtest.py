@@ -24,7 +24,7 @@ from graph_influence.errors import GraphInfluenceError
 from graph_influence.loading import load_snapshot
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
 T = datetime(2024, 1, 10)
 
@@ -44,7 +44,7 @@ q,z,like,2024-01-15T00:00:00Z
 """
 FOLLOWS = "src,dst,ts\ne,b,2024-01-01T00:00:00Z\nb,e,2024-01-20T00:00:00Z\n"
 USERS = ["a", "b", "c", "d", "e", "q", "x", "y", "z"]  # id order = view order
-NO_DECAY = AnalysisParams(half_life="none", tol=1e-13, max_iter=10_000)
+NO_DECAY = AnalysisParams(half_life="none", tol=1e-13, max_iter=10_000, **CLASSIC_WALK)
 
 
 def test_metrics_against_hand_computed_values_and_scipy():

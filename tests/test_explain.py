@@ -15,7 +15,7 @@ from graph_influence.errors import StoreNotReadyError
 from graph_influence.explain import explain_user
 from graph_influence.loading import load_snapshot
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
 
 def test_parts_add_up_for_every_user(any_store, snapshot_dir):
@@ -38,8 +38,8 @@ def test_contributions_equal_a_hand_computation(any_store, tmp_path):
                        follows="src,dst\nb,a\na,c\nc,d\n",
                        interactions="src,dst,type\nc,a,retweet\nc,a,retweet\nb,a,like\n")
     load_snapshot(any_store, d, progress=False)
-    analyze(any_store, AnalysisParams(half_life="none", communities=False, topics=False),
-            progress=False)
+    analyze(any_store, AnalysisParams(half_life="none", communities=False, topics=False,
+                                      **CLASSIC_WALK), progress=False)
     w = {("b", "a"): 1.0 + math.log1p(0.25), ("a", "c"): 1.0, ("c", "d"): 1.0,
          ("c", "a"): math.log1p(2.0)}
     g = nx.DiGraph()

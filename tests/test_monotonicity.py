@@ -4,8 +4,12 @@ receives strictly more of every kind of attention from the same sources never sc
 Hypothesis draws small attention graphs (follows, typed interactions with counts and ages) and
 a target; "more" multiplies the target's incoming events of every kind by a factor > 1 (and
 adds the follows of sources that interacted with it). The pipeline under test is the one
-``analyze`` runs: ``attention_matrix`` (type weights, time decay, the concave transform),
-``pagerank`` and the 0-100 scale. Two statements are checked:
+``analyze`` runs: ``walk_of`` (type weights, time decay, the concave transform, and the
+defaults' ground weight, fade and trust teleport), ``pagerank`` and the 0-100 scale. "More"
+from the same sources leaves the trust teleport as it was (the same engagers), and under the
+fade a pair's share ``g(decayed) / (ground + sum of g(undecayed))`` still grows: ``g`` is
+concave with ``g(0) = 0``, so scaling a pair's events by ``f`` multiplies its decayed weight by
+at least as much as its undecayed one. Two statements are checked:
 
 1. the target's influence (PageRank) does not decrease — adding or strengthening in-links of a
    node never lowers its PageRank (Avrachenkov & Litvak, 2006);
@@ -23,17 +27,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graph_influence.algorithms.attention import attention_matrix
 from graph_influence.algorithms.pagerank import pagerank
 from graph_influence.algorithms.scaling import (
     apply_calibration,
     fit_calibration,
     received_attention,
 )
+from graph_influence.graph_view import canonical_view
+from graph_influence.params import AnalysisParams
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES
+from graph_influence.walk import walk_of
 
 TYPES = list(DEFAULT_INTERACTION_TYPES)
 HALF_LIFE = 30 * 86400.0
+PARAMS = AnalysisParams().validated()  # the defaults, defences included
 
 
 @st.composite
@@ -49,23 +56,29 @@ def graphs(draw):
 
 
 def _influence(n, follows, events):
-    """The pipeline's attention matrix and PageRank for one graph."""
-    agg: dict[tuple[int, int, int], float] = {}
+    """The pipeline's attention matrix and PageRank for one graph, with the default walk (the
+    ground weight, the fade and the trust teleport: :func:`graph_influence.walk.walk_of`)."""
+    agg: dict[tuple[int, int, int], list[float]] = {}
     for (src, dst), typ, count, age in events:
-        key = (src, dst, typ)
-        agg[key] = agg.get(key, 0.0) + count * 2.0 ** (-age / HALF_LIFE)
+        sums = agg.setdefault((src, dst, typ), [0.0, 0.0])
+        sums[0] += count * 2.0 ** (-age / HALF_LIFE)
+        sums[1] += count
     keys = sorted(agg)
-    adjacency = attention_matrix(
-        n,
+    view = canonical_view(
+        uids=np.arange(n), ids=[f"u{i:02d}" for i in range(n)],
         follow_src=np.array([s for s, _ in follows], dtype=np.int64),
         follow_dst=np.array([d for _, d in follows], dtype=np.int64),
         inter_src=np.array([k[0] for k in keys], dtype=np.int64),
         inter_dst=np.array([k[1] for k in keys], dtype=np.int64),
         inter_type=np.array([k[2] for k in keys], dtype=np.int64),
-        inter_decayed=np.array([agg[k] for k in keys], dtype=np.float64),
-        type_names=TYPES, type_weights=DEFAULT_INTERACTION_TYPES,
+        inter_count=np.ones(len(keys), dtype=np.int64),
+        inter_decayed=np.array([agg[k][0] for k in keys], dtype=np.float64),
+        inter_weight=np.array([agg[k][1] for k in keys], dtype=np.float64),
+        type_names=TYPES, as_of=None, half_life_seconds=HALF_LIFE,
     )
-    return adjacency, pagerank(adjacency, tol=1e-13, max_iter=10_000).scores
+    walk = walk_of(view, PARAMS)
+    return walk.adjacency, pagerank(walk.adjacency, tol=1e-13, max_iter=10_000,
+                                    **walk.pagerank_arguments()).scores
 
 
 def _more_for(target, follows, events, factor):

@@ -218,7 +218,7 @@ def test_the_cli_scores_an_old_lone_interaction_with_a_short_half_life(tmp_path)
 
     from graph_influence.cli import app
 
-    from .conftest import write_snapshot
+    from .conftest import CLASSIC_FLAGS, write_snapshot
 
     snap = write_snapshot(tmp_path / "s", interactions="src,dst,type,ts\n"
                           "a,b,retweet,2024-01-01T00:00:00Z\nc,d,retweet,2024-02-12T23:00:00Z\n")
@@ -226,7 +226,7 @@ def test_the_cli_scores_an_old_lone_interaction_with_a_short_half_life(tmp_path)
     runner = CliRunner()
     assert runner.invoke(app, ["load", str(snap), "--store", store]).exit_code == 0
     result = runner.invoke(app, ["analyze", "--store", store, "--half-life", "1h", "--tol",
-                                 "1e-12", "--max-iter", "1000", "-f", "json"])
+                                 "1e-12", "--max-iter", "1000", *CLASSIC_FLAGS, "-f", "json"])
     assert result.exit_code == 0, result.stderr
     rows = {r["id"]: r["influence"] for r in json.loads(result.stdout)}
     g = nx.DiGraph([("a", "b"), ("c", "d")])

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from graph_influence.analysis import analyze
 from graph_influence.cli import app
 from graph_influence.loading import load_snapshot
-from graph_influence.params import AnalysisParams, ParameterError, specs
+from graph_influence.params import RECORD_VERSION, AnalysisParams, ParameterError, specs
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES
 from graph_influence.stores import DuckDBStore
 
@@ -160,7 +160,8 @@ def test_from_record_round_trips_and_fills_missing_keys_from_the_defaults():
     assert back.half_life_seconds == p.half_life_seconds and back.as_of_time == p.as_of_time
     same = {f.name for f in dataclasses.fields(p)} - {"half_life", "as_of"}
     assert {k: getattr(back, k) for k in same} == {k: getattr(p, k) for k in same}
-    assert AnalysisParams.from_record({"damping": 0.5}) == AnalysisParams(damping=0.5)
+    assert AnalysisParams.from_record({"damping": 0.5, "record_version": RECORD_VERSION}) == \
+        AnalysisParams(damping=0.5)
 
 
 def test_old_records_keep_their_replaced_type_weights():

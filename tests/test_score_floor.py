@@ -21,10 +21,10 @@ from graph_influence.cli import app
 from graph_influence.loading import load_snapshot
 from graph_influence.stores import DuckDBStore
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
 runner = CliRunner()
-FAST = AnalysisParams(tol=1e-13, max_iter=1000, topics=False, communities=False)
+FAST = AnalysisParams(tol=1e-13, max_iter=1000, topics=False, communities=False, **CLASSIC_WALK)
 
 
 def _follows(edges) -> str:

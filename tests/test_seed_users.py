@@ -17,10 +17,10 @@ from graph_influence.explain import explain_user
 from graph_influence.loading import load_snapshot
 from graph_influence.params import SeedUsers, SeedUsersError, read_seed_users
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_FLAGS, CLASSIC_WALK, write_snapshot
 
 runner = CliRunner()
-EXACT = AnalysisParams(tol=1e-13, max_iter=10_000, half_life="none")
+EXACT = AnalysisParams(tol=1e-13, max_iter=10_000, half_life="none", **CLASSIC_WALK)
 
 
 def _graph(seed: int = 3) -> nx.DiGraph:
@@ -164,7 +164,7 @@ def test_cli_seed_users_end_to_end(tmp_path):
     path.write_text("# the brand's followers\n" + "\n".join(seeds) + "\n")
     result = _cli("analyze", "--store", store, "--seed-users", path, "--tol", "1e-13",
                   "--max-iter", "10000", "--half-life", "none", "--no-topics",
-                  "--format", "json")
+                  *CLASSIC_FLAGS, "--format", "json")
     assert f"personalised: teleport to 3 seed users from {path}" in result.stderr
     info = json.loads(_cli("info", "--store", store, "--format", "json").stdout)
     assert info, "info still reads a personalised run"

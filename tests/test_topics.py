@@ -24,7 +24,7 @@ from graph_influence.loading import load_snapshot
 from graph_influence.schema import DEFAULT_INTERACTION_TYPES
 from graph_influence.topic_signals import normalize_topic
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
 
 @pytest.fixture
@@ -167,7 +167,7 @@ def _oracle(params: AnalysisParams):
 def test_topic_influence_end_to_end_equals_hand_computation(store, tmp_path):
     load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
     params = AnalysisParams(min_topic_users=2, topic_boost=1.5, tol=1e-13, max_iter=1000,
-                            communities=False, topic_rank="all")
+                            communities=False, topic_rank="all", **CLASSIC_WALK)
     result = analyze(store, params, progress=False)
     topics, oracle, _ = _oracle(params)
     assert result.topics.names == topics
@@ -189,7 +189,7 @@ def test_topic_leaderboards_put_users_with_an_affinity_first(store, tmp_path, mo
     engage with or declare the topic come first (issue 14)."""
     load_snapshot(store, write_snapshot(tmp_path / "s", **SNAP), progress=False)
     params = AnalysisParams(min_topic_users=2, topic_boost=1.5, tol=1e-13, max_iter=1000,
-                            communities=False, topic_rank=mode)
+                            communities=False, topic_rank=mode, **CLASSIC_WALK)
     result = analyze(store, params, progress=False)
     topics, oracle, _ = _oracle(params)
     for k, topic in enumerate(result.topics.names):

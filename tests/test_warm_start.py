@@ -10,9 +10,9 @@ from graph_influence.analysis import AnalysisParams, analyze
 from graph_influence.loading import load_snapshot
 from graph_influence.stores import DuckDBStore
 
-from .conftest import write_snapshot
+from .conftest import CLASSIC_WALK, write_snapshot
 
-PARAMS = AnalysisParams(half_life="none", topics=False, communities=False)
+PARAMS = AnalysisParams(half_life="none", topics=False, communities=False, **CLASSIC_WALK)
 
 
 def _edges(seed: int, n: int = 600) -> list[tuple[str, str]]:
@@ -83,7 +83,7 @@ def test_warm_start_equals_cold_start_and_networkx(tmp_path):
 
 def test_a_small_growth_needs_clearly_fewer_iterations(tmp_path):
     params = AnalysisParams(half_life="none", topics=False, communities=False, tol=1e-10,
-                            max_iter=1000)
+                            max_iter=1000, **CLASSIC_WALK)
     _, warm, warm_scores, cold, cold_scores, _ = _warm_and_cold(tmp_path, 2, params, new_users=0)
     assert warm.run.iterations < cold.run.iterations - 5, (warm.run.iterations,
                                                            cold.run.iterations)

@@ -25,7 +25,7 @@ SPLIT_PANEL = "Split and target"
 #: The analysis parameters that shape the score a backtest measures (topics, communities and
 #: the 0-100 scale do not change the ranking; the split replaces --as-of).
 SCORE_PARAMETERS = ("damping", "tol", "max_iter", "half_life", "type_weights", "follow_weight",
-                    "concave")
+                    "concave", "ground_weight", "fade", "teleport")
 
 
 def _cli_parameters() -> list[inspect.Parameter]:
@@ -96,6 +96,8 @@ def backtest(**options) -> None:
     echo_err("  engagers (distinct engagers) and events (attention events received)")
     if result.follows_before == 0:
         echo_err("  no follows by the split: followers and follow_pr rank everyone alike")
+    for note in result.notes:
+        echo_err(f"note: {note}")
     write_table(result)
 
 

@@ -57,7 +57,8 @@ def explain(
               f"percentile {data['percentile']:.1f}"
               + (f", community {data['community']}" if data["community"] is not None else "")
               + f" (run {data['run_id']})\n")
-    out.write(f"influence {total:.6g} = teleport {data['teleport']:.3g} "
+    kind = {"trust": " (trust)"}.get(data.get("teleport_kind"), "")
+    out.write(f"influence {total:.6g} = teleport{kind} {data['teleport']:.3g} "
               f"({data['teleport'] / total:.1%}) + {data['in_neighbours']:,} in-neighbours\n")
     out.write("by edge kind: " + ", ".join(
         f"{k} {v / total:.1%}" for k, v in sorted(data["by_kind"].items(),

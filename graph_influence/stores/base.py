@@ -543,7 +543,8 @@ class Store(ABC):
         -------
         GraphView
             Users in id order (uids, ids), follow pairs, and one row per (src, dst, type) with
-            the event count and the sum of ``weight · decay``, as ``canonical_view`` sorts them.
+            the event count, the sum of ``weight · decay`` and the undecayed sum of ``weight``,
+            as ``canonical_view`` sorts them.
 
         Raises
         ------

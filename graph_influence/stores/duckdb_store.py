@@ -620,7 +620,8 @@ class DuckDBStore(Store):
             f"""
             SELECT src, dst, (list_position($types::VARCHAR[], type) - 1)::INTEGER AS type_code,
                    count(*) AS n,
-                   fsum(weight * {DECAY_SQL}) AS decayed
+                   fsum(weight * {DECAY_SQL}) AS decayed,
+                   fsum(weight) AS total
             FROM interactions
             WHERE src <> dst AND (ts IS NULL OR $as_of::TIMESTAMP IS NULL
                                   OR ts <= $as_of::TIMESTAMP){of_loads}
@@ -641,6 +642,7 @@ class DuckDBStore(Store):
             type_names=type_names,
             as_of=as_of,
             half_life_seconds=hl,
+            inter_weight=agg["total"],
         )
 
     def topic_rows(self, *, load_ids: list[str] | None = None) -> dict[str, pa.Table]:

@@ -370,9 +370,9 @@ MATCH (a)-[e:INTERACTED]->(b:User)
 WHERE a <> b AND (e.ts IS NULL OR $as_of IS NULL OR e.ts <= $as_of)
   AND ($loads IS NULL OR e.load_id IN $loads)
 WITH a.uid AS s, b.uid AS d, e.type AS t, count(*) AS n,
-     sum(e.weight * """ + DECAY_CYPHER + """) AS w
+     sum(e.weight * """ + DECAY_CYPHER + """) AS w, sum(e.weight) AS total
 RETURN collect(s) AS src, collect(d) AS dst, collect(t) AS type, collect(n) AS n,
-       collect(w) AS w
+       collect(w) AS w, collect(total) AS total
 """
 # collect() drops nulls, so rows are collected as lists (which keep them) and split here.
 Q_TOPIC_USERS = """
@@ -1161,7 +1161,7 @@ class Neo4jStore(Store):
                     if as_of is not None else None)
         type_names = sorted(self._read(Q_TYPES, loads=loads)[0]["types"])
         type_code = {t: i for i, t in enumerate(type_names)}
-        parts = {k: [] for k in ("fs", "fd", "s", "d", "t", "n", "w")}
+        parts = {k: [] for k in ("fs", "fd", "s", "d", "t", "n", "w", "total")}
         top = int(uids.max()) + 1
         for lo in range(0, top, READ_CHUNK_USERS):
             hi = lo + READ_CHUNK_USERS
@@ -1176,6 +1176,7 @@ class Neo4jStore(Store):
             parts["t"].append(codes.to_numpy(dtype=np.int64) if len(codes) else np.zeros(0, int))
             parts["n"].append(np.asarray(e["n"], np.int64))
             parts["w"].append(np.asarray(e["w"], np.float64))
+            parts["total"].append(np.asarray(e["total"], np.float64))
         cat = {k: np.concatenate(v) if v else np.zeros(0) for k, v in parts.items()}
         return canonical_view(
             uids=uids, ids=pa.array(users["id"], pa.string()),
@@ -1183,6 +1184,7 @@ class Neo4jStore(Store):
             inter_src=cat["s"], inter_dst=cat["d"], inter_type=cat["t"],
             inter_count=cat["n"], inter_decayed=cat["w"],
             type_names=type_names, as_of=as_of, half_life_seconds=half_life_seconds,
+            inter_weight=cat["total"],
         )
 
     def _view_loads(self, load_ids: list[str] | None) -> list[str] | None:
