@@ -46,7 +46,7 @@ def test_bench_runner_smoke(tmp_path):
 
 def test_attacks_smoke(tmp_path):
     """bench/attacks.py on the bundled sample with tiny attacks: every attack and group runs
-    and a follow farm on a floor user lifts it above the floor."""
+    and a follow farm on a floor user lifts it above the floor, far less with the defences."""
     from graph_influence import sample_path
 
     out = tmp_path / "attacks.md"
@@ -64,8 +64,14 @@ def test_attacks_smoke(tmp_path):
         (a, g) for a in ("follow-clique", "follow-star", "retweet-ring", "reciprocal")
         for g in ("median", "p90", "floor")}
     star_floor = next(r for r in rows if r["attack"] == "follow-star" and r["group"] == "floor")
-    for how in ("default", "plain"):
+    for how in ("default", "undefended", "plain"):
         assert star_floor[how]["score_before"] == 10.0
-        assert star_floor[how]["lift"] > 0 and star_floor[how]["rank_gain"] > 0
+        assert star_floor[how]["lift"] > 0  # attended now: above the floor
+    for how in ("undefended", "plain"):
+        assert star_floor[how]["rank_gain"] > 0
+    # the defences: the farm's follows bring next to no trust, so the target moves up no
+    # further than the head of the floor, and far less than without them
+    assert star_floor["default"]["rank_gain"] >= 0
+    assert star_floor["default"]["lift"] < star_floor["undefended"]["lift"] / 2
     assert "| follow-clique | median |" in out.read_text()
     assert "| follow-clique | median |" in proc.stdout
