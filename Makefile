@@ -59,8 +59,9 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py --sizes $(BENCH_SIZES) --workdir bench/.work --out bench/results/run.json
 
 ## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker),
-## on the same port as last time (NEO4J_PORT=7687 to choose); says what it is doing, then
-## prints NEO4J_URI=bolt://127.0.0.1:PORT (also in .neo4j/uri)
+## on the same port as last time (NEO4J_PORT=7687 to choose); says what it is doing (stderr),
+## then prints export GRAPH_INFLUENCE_STORE=... and export NEO4J_URI=... lines:
+## eval "$(make -s neo4j-up)" (the URI is also in .neo4j/uri)
 neo4j-up: $(VENV)/.core-installed
 	@echo "neo4j-up: Neo4j 5.26 dev server (jars from Maven Central, data in .neo4j/dev)" >&2
 	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT))

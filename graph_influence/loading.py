@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from graph_influence.errors import StoreError
 from graph_influence.loaders import read_snapshot
 from graph_influence.loaders.snapshot import Snapshot, fingerprint_read
 from graph_influence.progress import Stages
 from graph_influence.stores import LoadSummary, Store
+from graph_influence.stores.common import BULK_MODES
 
 __all__ = ["load_frames", "load_snapshot", "read_input"]
 
@@ -79,6 +82,7 @@ def load_snapshot(
     column_map: Mapping[str, str] | None = None,
     exclude_users: Sequence[str] | None = None,
     progress: bool | None = None,
+    bulk: str | None = None,
 ) -> tuple[LoadSummary, Path | None]:
     """Read, validate and load a snapshot into ``store``.
 
@@ -98,6 +102,12 @@ def load_snapshot(
         when no record was rejected.
     progress : bool, optional
         Show progress on stderr (default: when stderr is a terminal).
+    bulk : {"auto", "always", "never"}, optional
+        A Neo4j store's write path (:class:`~graph_influence.stores.neo4j_store.Neo4jStore`;
+        by default the store's own ``bulk``): ``auto`` imports a large first snapshot into an
+        empty database of a server this machine controls offline with neo4j-admin,
+        ``always`` insists, ``never`` writes over Bolt. Other stores have one write path
+        (``always`` is an error there).
 
     Returns
     -------
@@ -110,7 +120,7 @@ def load_snapshot(
         On the first bad record with ``on_error="fail"``; the store is left unchanged.
     """
     _check_rejects(store, rejects, (snapshot,))
-    with Stages("load", enabled=progress) as stage:
+    with Stages("load", enabled=progress) as stage, _bulk_mode(store, bulk):
         stage("read + validate")
         snap = read_input(
             snapshot, format=format, on_error=on_error, interaction_types=interaction_types,
@@ -125,6 +135,28 @@ def load_snapshot(
         rejects_path = _write_rejects(snap, summary, rejects, stage)
     summary.timings = dict(stage.timings)
     return summary, rejects_path
+
+
+@contextmanager
+def _bulk_mode(store: Store, bulk: str | None):
+    """``store.bulk`` set to ``bulk`` for the block (stores with one write path: checked)."""
+    if bulk is None:
+        yield
+        return
+    if bulk not in BULK_MODES:
+        raise StoreError(f"bulk must be one of {', '.join(BULK_MODES)}, not {bulk!r}")
+    if not store.capabilities.bulk_loads:
+        if bulk == "always":
+            raise StoreError("this store has one write path, no bulk import (--bulk always is "
+                             "for a Neo4j store); load without it")
+        yield
+        return
+    before = store.bulk
+    store.bulk = bulk
+    try:
+        yield
+    finally:
+        store.bulk = before
 
 
 def load_frames(

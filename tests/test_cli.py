@@ -355,11 +355,13 @@ def test_neo4j_up_says_what_it_does_and_keeps_its_port(tmp_path, monkeypatch, ca
     monkeypatch.setattr(ns, "_port_is_free", lambda port, host="127.0.0.1": True)
     assert ns.main(["--root", str(tmp_path), "up"]) == 0
     out, err = capsys.readouterr()
-    assert out == "NEO4J_URI=bolt://127.0.0.1:40000\n"
+    exports = ("export GRAPH_INFLUENCE_STORE=bolt://127.0.0.1:40000\n"
+               "export NEO4J_URI=bolt://127.0.0.1:40000\n")
+    assert out == exports
     assert "fetching the Neo4j 5.26 server jars" in err and "starting Neo4j" in err
     assert "ready at bolt://127.0.0.1:40000" in err
     assert ns.main(["--root", str(tmp_path), "down"]) == 0
     assert not (state / "uri").exists()
     assert ns.main(["--root", str(tmp_path), "up"]) == 0
-    assert capsys.readouterr().out == "NEO4J_URI=bolt://127.0.0.1:40000\n", "the same port"
+    assert capsys.readouterr().out == exports, "the same port"
     assert started == [None, 40000]

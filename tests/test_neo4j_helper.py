@@ -184,7 +184,8 @@ def test_neo4j_up_after_kill_9_recovers_on_the_same_port(tmp_path, capsys):
         capsys.readouterr()
         assert ns.main(["--root", str(root), "up"]) == 0
         out, err = capsys.readouterr()
-        assert out.strip() == f"NEO4J_URI={uri}", "the same port as before"
+        assert out.splitlines() == [f"export GRAPH_INFLUENCE_STORE={uri}",
+                                    f"export NEO4J_URI={uri}"], "the same port as before"
         assert "recovered after an unclean stop in" in err, err
         with ns.GraphDatabase.driver(uri) as driver, driver.session() as session:
             assert session.run("MATCH (k:Kept) RETURN count(k) AS n").single()["n"] == 20000

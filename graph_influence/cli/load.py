@@ -13,6 +13,7 @@ import typer
 from graph_influence.cli.app import app, handle_errors
 from graph_influence.cli.options import (
     OUTPUT_PANEL,
+    Bulk,
     FormatOption,
     OnError,
     OutputFormat,
@@ -26,8 +27,6 @@ from graph_influence.schema import SNAPSHOT_FORMATS
 __all__ = ["load", "print_load"]
 
 INPUT_PANEL = "Input"
-
-
 TABLE_PANEL = "Edge lists and tables"
 SOCIAL_PANEL = "Social media"
 
@@ -96,6 +95,13 @@ def load(
                      "AutoModerator; --exclude-user '' keeps everyone.",
                      rich_help_panel=SOCIAL_PANEL, show_default=False),
     ] = None,
+    bulk: Annotated[
+        Bulk, typer.Option("--bulk", help="Neo4j: auto imports a snapshot of 200,000+ rows "
+                           "into an empty database of a server this machine controls (make "
+                           "neo4j-up) offline with neo4j-admin, restarting it; always insists "
+                           "(or says why not); never writes over Bolt.",
+                           rich_help_panel=INPUT_PANEL)
+    ] = Bulk.auto,
     report_format: Annotated[
         ReportFormat, typer.Option("--report-format", help="Format of the load report.",
                                    rich_help_panel=OUTPUT_PANEL)
@@ -136,6 +142,7 @@ def load(
                 columns=columns.split(",") if columns else None, ts_unit=ts_unit.value,
                 column_map=column_map,
                 exclude_users=None if exclude_users is None else [u for u in exclude_users if u],
+                bulk=bulk.value,
             )
             url = st.url
         if snapshot == "-":
@@ -220,7 +227,7 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
             "tables": {k: vars(v) for k, v in summary.reports.items()},
             "rejects_file": str(rejects_path) if rejects_path else None,
             "ignored": [[path, why] for path, why in summary.ignored],
-            "seconds": summary.seconds,
+            "seconds": summary.seconds, "bulk": summary.bulk,
         })
         return
     out = sys.stdout
@@ -248,6 +255,9 @@ def print_load(summary, rejects_path, url: str, fmt: str) -> None:
         out.write(line + ("; " + "; ".join(extras) if extras else "") + "\n")
     for path, why in summary.ignored:
         out.write(f"  ignored {display(path)}: {display(why)}\n")
+    if summary.bulk:
+        out.write("  written by a bulk import (neo4j-admin, offline: the server was stopped "
+                  "and started again)\n")
     if summary.already_loaded_as:
         out.write(f"  this snapshot was loaded before (load {summary.already_loaded_as}); "
                   "nothing was duplicated\n")

@@ -26,6 +26,7 @@ import typer
 from graph_influence.formatting import EXPORT_FORMATS, OUTPUT_FORMATS, REPORT_FORMATS
 from graph_influence.params import AnalysisParams, ParamSpec, parse_weight_items, specs
 from graph_influence.schema import SNAPSHOT_FORMATS
+from graph_influence.stores.common import BULK_MODES
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -64,6 +65,7 @@ ExportFormat = _enum("ExportFormat", EXPORT_FORMATS)
 SnapshotFormat = _enum("SnapshotFormat", SNAPSHOT_FORMATS)
 OnError = _enum("OnError", ("fail", "skip"))
 TsUnit = _enum("TsUnit", ("s", "ms", "us"))
+Bulk = _enum("Bulk", BULK_MODES)
 
 #: Where ``--store`` is read from when it is not given, in this order (then the config file).
 #: ``NEO4J_URI`` is the Neo4j driver's and the GDS client's convention.

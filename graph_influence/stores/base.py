@@ -66,7 +66,8 @@ COMMUNITIES_DTYPES = {"community": "int32", "size": "int64",
 
 @dataclass
 class LoadSummary:
-    """What a load did: its id, and per table the counts of :class:`TableReport`."""
+    """What a load did: its id, and per table the counts of :class:`TableReport`; ``bulk``:
+    written by an offline bulk import (Neo4j, :mod:`graph_influence.stores.neo4j_bulk`)."""
 
     load_id: str
     source: str
@@ -77,6 +78,7 @@ class LoadSummary:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # (file, why), not read
+    bulk: bool = False
 
 
 @dataclass
@@ -203,10 +205,15 @@ class StoreCapabilities:
         :meth:`Store.recover_interrupted_loads` rolls it back (every load and analysis does
         that first); likewise an interrupted :meth:`Store.drop_load` leaves a ``dropping``
         entry that the next load or analysis finishes.
+    bulk_loads : bool
+        A load may take another write path, chosen by :attr:`Store.bulk` (Neo4j: an offline
+        ``neo4j-admin`` import into an empty database of a server this machine controls).
+        When False there is one write path, and ``bulk`` stays ``"auto"``.
     """
 
     results_of_every_run: bool = True
     atomic_loads: bool = True
+    bulk_loads: bool = False
 
 
 def store_info(store: Store) -> dict:
@@ -309,6 +316,9 @@ class Store(ABC):
     backend: str
     #: What the backend can do where backends differ.
     capabilities: StoreCapabilities = StoreCapabilities()
+    #: How loads write, where ``capabilities.bulk_loads``: one of
+    #: :data:`~graph_influence.stores.common.BULK_MODES`.
+    bulk: str = "auto"
 
     # -- opening and closing -------------------------------------------------------------
     @classmethod

@@ -21,8 +21,14 @@ from graph_influence.errors import StoreError
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc",
+__all__ = ["BULK_MODES", "DECAY_CYPHER", "DECAY_SQL", "decay_weight", "new_load_id", "now_utc",
            "quantile_position", "redact_url", "refuse_credentials"]
+
+
+#: How a load writes into a Neo4j store: ``auto`` (a bulk import when the database is empty
+#: and the server is one this machine controls, else Bolt), ``always`` (bulk, or an error that
+#: says why not), ``never`` (Bolt).
+BULK_MODES = ("auto", "always", "never")
 
 
 def now_utc() -> datetime:

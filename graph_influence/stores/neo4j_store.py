@@ -51,9 +51,10 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graph_influence.errors import Interrupted, StoreError, StoreNotReadyError
@@ -72,6 +73,7 @@ from .base import (
     unknown_user,
 )
 from .common import (
+    BULK_MODES,
     DECAY_CYPHER,
     new_load_id,
     now_utc,
@@ -88,6 +90,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from graph_influence.graph_view import GraphView
     from graph_influence.loaders.snapshot import Snapshot
     from graph_influence.results import CommunityResults, TopicResults
+
+    from .neo4j_bulk import OfflineServer
 
 __all__ = ["CREDENTIAL_ENV", "Neo4jStore"]
 
@@ -107,6 +111,11 @@ PAUSE_ENV = "GRAPH_INFLUENCE_TEST_PAUSE_AT"
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
+#: See :class:`Neo4jStore` (``bulk_min_rows``); measured in docs/benchmarks.md.
+BULK_MIN_ROWS = 200_000
+#: How long a bulk load waits for the constraints and indexes it creates to come online.
+INDEX_WAIT_S = 3600
+Q_AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
 READ_CHUNK_USERS = 200_000
 SCORE_CHUNK = 100_000
 CONNECT_TIMEOUT_S = 5.0
@@ -347,6 +356,8 @@ Q_OPEN_LOADS = "MATCH (l:Load) WHERE l.status <> 'complete' RETURN collect(l.id)
 # rows added by those loads (the load_id indexes find them)
 Q_OPEN_ROWS = {table: f"MATCH {every} WHERE x.load_id IN $open RETURN count(x) AS n"
                for table, (_, every) in _ROWS.items()}
+Q_ANY_NODE = "RETURN EXISTS { MATCH (n) WHERE NOT n:WriteLock } AS found"
+Q_DATABASE_NAME = "CALL db.info() YIELD name RETURN name"
 Q_TIME_RANGE = """
 MATCH (l:Load {status: 'complete'})
 RETURN min(l.ts_min) AS lo, max(l.ts_max) AS hi
@@ -639,6 +650,10 @@ def _check_url(url: str) -> None:
         raise StoreError(f"{shown!r} is not a Neo4j URL: port 0 — {fix}")
 
 
+#: ``count(done, total, unit=...)``: progress within a stage (:meth:`Stages.count`).
+COUNT = Callable[..., None]
+
+
 def _batches(n: int, size: int) -> Iterator[tuple[int, int]]:
     for lo in range(0, n, size):
         yield lo, min(n, lo + size)
@@ -655,6 +670,19 @@ class Neo4jStore(Store):
         Rows per write transaction (default 10,000).
     driver : neo4j.Driver, optional
         Use this driver instead of opening one (tests wrap the real driver with a spy).
+    server : OfflineServer, optional
+        The server behind ``url`` when this machine controls it (a
+        :class:`~graph_influence.testing.neo4j_server.Neo4jServer`): a load into an empty
+        database may then stop it and import offline. Without it, the development server of
+        ``make neo4j-up`` is recognised by its URL.
+    bulk : {"auto", "always", "never"}
+        ``auto``: the first load into an empty database of a controlled server, of at least
+        ``bulk_min_rows`` rows, is a bulk import (``neo4j-admin database import full``); every
+        other load goes over Bolt. ``always``: bulk, or an error that says why not;
+        ``never``: always Bolt.
+    bulk_min_rows : int, optional
+        The smallest snapshot (users + follows + events + posts) that ``auto`` imports in
+        bulk: below it the server's restart costs more than the Bolt writes.
 
     Notes
     -----
@@ -670,13 +698,19 @@ class Neo4jStore(Store):
     """
 
     backend = "neo4j"
-    capabilities = StoreCapabilities(results_of_every_run=False, atomic_loads=False)
+    capabilities = StoreCapabilities(results_of_every_run=False, atomic_loads=False,
+                                     bulk_loads=True)
 
-    def __init__(self, url: str, *, batch_size: int = BATCH_SIZE, driver=None) -> None:
+    def __init__(self, url: str, *, batch_size: int = BATCH_SIZE, driver=None,
+                 server: OfflineServer | None = None, bulk: str = "auto",
+                 bulk_min_rows: int = BULK_MIN_ROWS) -> None:
         import neo4j
         from neo4j import exceptions as nx_exc
 
         self._url = url
+        self.server = server
+        self.bulk = bulk
+        self.bulk_min_rows = int(bulk_min_rows)
         shown = redact_url(url)  # the Python API may be given a URL with credentials
         _check_url(url)
         self.batch_size = int(batch_size)
@@ -961,11 +995,93 @@ class Neo4jStore(Store):
         """
 
         load_id = new_load_id()
+        if self.bulk not in BULK_MODES:
+            raise StoreError(f"bulk must be one of {', '.join(BULK_MODES)}, not {self.bulk!r}")
+        if self.bulk != "never":
+            summary = self._bulk_load(snapshot, load_id, stage=stage or (lambda _s: None))
+            if summary is not None:
+                return summary
         with self._write_lock(f"load {load_id}"):
             try:
                 return self._write_snapshot(snapshot, load_id, stage=stage, consume=consume)
             except KeyboardInterrupt:
                 raise self._roll_back_interrupted(load_id) from None
+
+    def _offline_server(self) -> tuple[OfflineServer | None, str]:
+        """The server a bulk load may stop, or None and why there is none."""
+        if self.server is not None:
+            return self.server, ""
+        from graph_influence.testing.neo4j_server import DevServer
+
+        found = DevServer.serving(self._url)
+        if found is None:
+            return None, (f"{self.url} is not a server this machine controls (the development "
+                          "server of make neo4j-up, or a Neo4jServer given to the store)")
+        return found, ""
+
+    def _bulk_load(self, snapshot: Snapshot, load_id: str, *, stage: STAGE) -> LoadSummary | None:
+        """The bulk initial load (:mod:`.neo4j_bulk`), or None when it does not apply and
+        ``bulk`` is ``auto`` (then the caller writes over Bolt)."""
+        import shutil
+
+        from .neo4j_bulk import import_offline, write_import_files
+
+        server, why = self._offline_server()
+        if server is None and self.bulk == "auto":
+            return None
+        t0 = time.perf_counter()
+        with self._write_lock(f"bulk load {load_id}"):
+            self.recover_interrupted_loads(stage=stage)
+            if server is not None and self._read(Q_ANY_NODE)[0]["found"]:
+                server, why = None, f"the database behind {self.url} is not empty"
+            if server is None:
+                if self.bulk == "always":
+                    raise StoreError(f"cannot bulk load: {why}; load with --bulk auto or never "
+                                     "to write over Bolt")
+                return None
+            database = self._read(Q_DATABASE_NAME)[0]["name"]
+            staged, reports = self._staged(snapshot, stage)
+            rows = sum(t.num_rows for t in (staged.user_ids, staged.follows, staged.events,
+                                            staged.posts))
+            if self.bulk == "auto" and rows < self.bulk_min_rows:
+                return None
+            stage("store: write import files")
+            folder = Path(server.home) / "import" / f"bulk-{load_id}"
+            try:
+                plan = write_import_files(
+                    staged, folder, load_id=load_id, source=snapshot.source,
+                    format=snapshot.format, fingerprint=snapshot.fingerprint,
+                    started_at=now_utc())
+                import_offline(server, plan, database, stage=stage, describe=self.url)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        with self._translate_errors():
+            self.driver.verify_connectivity()
+        stage("store: constraints and indexes")
+        self._ensure_schema()
+        self._write_unfenced(Q_AWAIT_INDEXES, seconds=INDEX_WAIT_S)
+        for table, found in (("users", staged.user_ids), ("follows", staged.follows),
+                             ("interactions", staged.events), ("posts", staged.posts)):
+            reports[table].new = found.num_rows
+        with self._write_lock(f"load {load_id}"):
+            lo, hi = staged.ts_range
+            self._commit(Q_FINISH_LOAD, "load", load_id=load_id,
+                         report=json.dumps({k: vars(v) for k, v in reports.items()}),
+                         ts_min=lo, ts_max=hi)
+        return LoadSummary(load_id, snapshot.source, snapshot.format, snapshot.fingerprint,
+                           reports, seconds=time.perf_counter() - t0, bulk=True)
+
+    def _staged(self, snapshot: Snapshot, stage: STAGE):
+        """The snapshot deduplicated and keyed, and its reports with the staging counts."""
+        from .staging import stage_snapshot
+
+        stage("stage rows")
+        staged = stage_snapshot(snapshot)
+        reports = snapshot.reports
+        for table, extra in staged.counts.items():
+            for key, value in extra.items():
+                setattr(reports[table], key, value)
+        return staged, reports
 
     def _roll_back_interrupted(self, load_id: str) -> Interrupted:
         """Undo this process's load after Ctrl-C, while it still holds the lock; what to say.
@@ -988,23 +1104,17 @@ class Neo4jStore(Store):
                         consume: bool) -> LoadSummary:
         import pyarrow.compute as pc
 
-        from .staging import stage_snapshot
-
         stage = stage or (lambda _s: None)
         t0 = time.perf_counter()
         self.recover_interrupted_loads(stage=stage)
-        stage("stage rows")
-        staged = stage_snapshot(snapshot)
-        reports = snapshot.reports
-        for table, extra in staged.counts.items():
-            for key, value in extra.items():
-                setattr(reports[table], key, value)
+        staged, reports = self._staged(snapshot, stage)
         previous = self._read(Q_PREVIOUS_LOAD, fingerprint=snapshot.fingerprint)
         self._write(Q_START_LOAD, load_id=load_id, source=snapshot.source,
                     format=snapshot.format, fingerprint=snapshot.fingerprint)
         had_events = self._read(Q_COUNTS["interactions"])[0]["n"] > 0
+        count = getattr(stage, "count", None) or (lambda *_a, **_k: None)
         stage("store: users")
-        reports["users"].new, element_ids = self._merge_users(staged, load_id)
+        reports["users"].new, element_ids = self._merge_users(staged, load_id, count)
 
         def eid(column: pa.ChunkedArray) -> list:
             """User ids -> element ids (vectorised join on the id dictionary)."""
@@ -1014,15 +1124,16 @@ class Neo4jStore(Store):
         stage("store: follows")
         reports["follows"].new = self._merge_rows(
             Q_MERGE_FOLLOWS, staged.follows, load_id, counter="relationships_created",
-            columns={"src": eid, "dst": eid, "ts": _micros})
+            columns={"src": eid, "dst": eid, "ts": _micros}, count=count)
         stage("store: interactions")
         reports["interactions"].new = self._merge_events(
-            staged.events, load_id, eid, check_existing=had_events)
+            staged.events, load_id, eid, check_existing=had_events, count=count)
         _test_pause("load:posts")
         stage("store: posts")
         reports["posts"].new = self._merge_rows(
             Q_MERGE_POSTS, staged.posts, load_id, counter="nodes_created",
-            columns={"id": None, "author": eid, "ts": _micros, "text": None, "topics": None})
+            columns={"id": None, "author": eid, "ts": _micros, "text": None, "topics": None},
+            count=count)
         stage("store: complete load")
         lo, hi = staged.ts_range
         if previous and any(r.new for r in reports.values()):
@@ -1037,7 +1148,7 @@ class Neo4jStore(Store):
             seconds=time.perf_counter() - t0,
         )
 
-    def _merge_users(self, staged, load_id: str) -> tuple[int, pa.Table]:
+    def _merge_users(self, staged, load_id: str, count: COUNT) -> tuple[int, pa.Table]:
         """Create the new users and record the load on those already there (shared); return
         how many were created, and every user's (id, element id)."""
         import numpy as np
@@ -1062,6 +1173,7 @@ class Neo4jStore(Store):
                               load_id=load_id)
             created += out["counters"].nodes_created
             new_eids += out["records"][0]["eid"]
+            count(hi, len(id_list), unit="new users written")
         element_ids = pa.table({
             "id": pa.concat_arrays([known, pa.array(id_list, pa.string())]),
             "eid": pa.array([r[2] for r in existing] + new_eids, pa.string()),
@@ -1081,7 +1193,7 @@ class Neo4jStore(Store):
         return created, element_ids
 
     def _merge_rows(self, query: str, table: pa.Table, load_id: str, *, counter: str,
-                    columns: dict) -> int:
+                    columns: dict, count: COUNT) -> int:
         """Write ``table`` in batches; ``columns`` maps each column to a converter (or None)."""
         created = 0
         lists = {name: (conv(table.column(name)) if conv else table.column(name).to_pylist())
@@ -1089,10 +1201,11 @@ class Neo4jStore(Store):
         for lo, hi in _batches(table.num_rows, self.batch_size):
             out = self._write(query, load_id=load_id, **{k: v[lo:hi] for k, v in lists.items()})
             created += getattr(out["counters"], counter)
+            count(hi, table.num_rows, unit="rows written")
         return created
 
     def _merge_events(self, events: pa.Table, load_id: str, eid, *,
-                      check_existing: bool) -> int:
+                      check_existing: bool, count: COUNT) -> int:
         """Create the events not stored yet (the key check is skipped when the store had none
         before this load: then every event of the load is new)."""
         lists = {
@@ -1119,6 +1232,7 @@ class Neo4jStore(Store):
             if batch["key"]:
                 out = self._write(Q_CREATE_EVENTS, load_id=load_id, **batch)
                 created += out["counters"].relationships_created
+            count(hi, events.num_rows, unit="rows written")
         return created
 
     # -- graph view ----------------------------------------------------------------------

@@ -15,8 +15,10 @@ server straight from the jars that the pom shipped with this package
 * ``python -m graph_influence.testing.neo4j_server up|down`` runs a detached development server
   whose data lives in ``<state>/dev`` (it backs ``make neo4j-up`` / ``make neo4j-down``). ``up``
   says on stderr what it is doing (fetching the jars, starting, ready) and prints only
-  ``NEO4J_URI=...`` on stdout; the Bolt port is kept in ``<state>/port``, so the same home comes
-  back on the same port after ``down`` (another free one only when that port was taken).
+  ``export GRAPH_INFLUENCE_STORE=...`` and ``export NEO4J_URI=...`` on stdout (for ``eval``);
+  the Bolt port is kept in ``<state>/port``, so the same home comes back on the same port after
+  ``down`` (another free one only when that port was taken). A bulk load may stop and start it
+  (:class:`DevServer`).
 
 Only the standard library and the ``neo4j`` driver are used. POSIX only (process groups, signals).
 """
@@ -49,6 +51,7 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
 __all__ = [
     "ENTRY_POINT",
+    "DevServer",
     "JVM_FLAGS",
     "MissingToolError",
     "Neo4jServer",
@@ -752,6 +755,46 @@ class Neo4jServer:
         state = f"pid {self.pid}" if self.running else "stopped"
         return f"Neo4jServer(home={str(self._home)!r}, port={self._port}, {state})"
 
+    def admin(self, *args: str, what: str, timeout: float = 3600.0) -> None:
+        """Run ``neo4j-admin ARGS...`` on this server's home (from the same jars).
+
+        Parameters
+        ----------
+        *args : str
+            The command and its options, e.g. ``"database", "import", "full", ...``.
+        what : str
+            What it does, for the error message.
+        timeout : float
+            Seconds it may run.
+
+        Raises
+        ------
+        Neo4jServerError
+            If it fails or times out; the message ends with its last output lines.
+        """
+        cmd = [_java_executable(), *JVM_FLAGS, "-cp", self._classpath(), ADMIN_TOOL, *args]
+        _run_checked(cmd, what=what, timeout=timeout, env=self._env(),
+                     cwd=str(self._require_home()))
+
+    @contextlib.contextmanager
+    def offline(self) -> Iterator[Neo4jServer]:
+        """Stop the server for the block (an offline ``neo4j-admin`` step), then start it again
+        on the same home and port, also when the block fails.
+
+        Yields
+        ------
+        Neo4jServer
+            ``self``, stopped.
+        """
+        if self._home is None or self._port is None:
+            raise Neo4jServerError("offline() needs a server that was started before")
+        self.stop()
+        try:
+            yield self
+        finally:
+            self._write_config()
+            self._launch_and_wait()
+
     # -- internals -------------------------------------------------------------------------
 
     def _require_home(self) -> Path:
@@ -841,24 +884,9 @@ class Neo4jServer:
 
     def _set_initial_password(self) -> None:
         assert self.password is not None
-        cmd = [
-            _java_executable(),
-            *JVM_FLAGS,
-            "-cp",
-            self._classpath(),
-            ADMIN_TOOL,
-            "dbms",
-            "set-initial-password",
-            self.password,
-        ]
         try:
-            _run_checked(
-                cmd,
-                what="setting the initial Neo4j password",
-                timeout=120.0,
-                env=self._env(),
-                cwd=str(self._require_home()),
-            )
+            self.admin("dbms", "set-initial-password", self.password,
+                       what="setting the initial Neo4j password", timeout=120.0)
         except Neo4jServerError as exc:
             # Keep the password out of the message.
             raise Neo4jServerError(str(exc).replace(self.password, "***")) from None
@@ -1044,13 +1072,124 @@ def _jars_ready(state: Path) -> bool:
     return _jars_complete(state / "lib", stamp)
 
 
+def _dev_server(state: Path, lib: Path, *, port: int | None, password: str | None,
+                timeout: float = 120.0) -> Neo4jServer:
+    """The development server's process on ``<state>/dev`` (not started)."""
+    return Neo4jServer(lib, state / "dev", port=port, password=password,
+                       startup_timeout=timeout, keep_data=True, remove_home=False)
+
+
+class DevServer:
+    """The detached development server of ``make neo4j-up``, as a store sees it: a server this
+    machine controls, which a bulk load may stop for an offline import and start again.
+
+    Parameters
+    ----------
+    state : Path
+        Its state folder (:func:`neo4j_state_dir`): ``pid``, ``port``, ``uri``, ``dev/``.
+    password : str, optional
+        The password of user ``neo4j`` when the server has authentication on (needed to see it
+        come back up after a restart).
+    """
+
+    def __init__(self, state: Path, *, password: str | None = None) -> None:
+        self.state = Path(state)
+        self.password = password
+
+    @classmethod
+    def serving(cls, uri: str, *, state: Path | None = None,
+                start: Path | None = None) -> DevServer | None:
+        """The development server, if one is running here and listens at ``uri``.
+
+        Parameters
+        ----------
+        uri : str
+            A store URL (``bolt://127.0.0.1:PORT``; ``localhost`` and ``neo4j://`` match too).
+        state : Path, optional
+            Its state folder; by default :func:`neo4j_state_dir` (from ``start``).
+        start : Path, optional
+            Where to look for the checkout (the current directory by default).
+
+        Returns
+        -------
+        DevServer or None
+            None when no development server runs, it listens elsewhere, or it has
+            authentication on and ``NEO4J_PASSWORD`` is not set.
+        """
+        state = Path(state) if state is not None else neo4j_state_dir(start=start)
+        pid = _read_pid(state / "pid")
+        port = _read_pid(state / "port")
+        if pid is None or port is None or not _is_neo4j_server(pid):
+            return None
+        match = re.fullmatch(r"(?:bolt|neo4j)://(127\.0\.0\.1|localhost):(\d+)/?", uri.strip())
+        if match is None or int(match[2]) != port:
+            return None
+        password = None
+        conf = state / "dev" / "conf" / "neo4j.conf"
+        try:
+            auth_on = "dbms.security.auth_enabled=true" in conf.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        if auth_on:
+            password = os.environ.get("NEO4J_PASSWORD") or None
+            if password is None or len(password) < _MIN_PASSWORD_LENGTH:
+                return None
+        return cls(state, password=password)
+
+    @property
+    def home(self) -> Path:
+        """The server home (``<state>/dev``)."""
+        return self.state / "dev"
+
+    def _server(self) -> Neo4jServer:
+        return _dev_server(self.state, self.state / "lib", port=_read_pid(self.state / "port"),
+                           password=self.password)
+
+    def admin(self, *args: str, what: str, timeout: float = 3600.0) -> None:
+        """Run ``neo4j-admin ARGS...`` on its home (see :meth:`Neo4jServer.admin`)."""
+        self._server().admin(*args, what=what, timeout=timeout)
+
+    @contextlib.contextmanager
+    def offline(self) -> Iterator[DevServer]:
+        """Stop the server for the block, then start it again (detached, same port, new pid
+        in ``<state>/pid``), also when the block fails."""
+        pid = _read_pid(self.state / "pid")
+        if pid is not None and _is_neo4j_server(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 60.0
+            while _is_neo4j_server(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if _is_neo4j_server(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                while _is_neo4j_server(pid):
+                    time.sleep(0.1)
+        try:
+            yield self
+        finally:
+            server = self._server()
+            port = server.port
+            deadline = time.monotonic() + _PORT_RELEASE_WAIT_S
+            while port is not None and not _port_is_free(port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            server.start()
+            (self.state / "pid").write_text(f"{server.detach()}\n", encoding="utf-8")
+
+
+def _print_exports(uri: str) -> None:
+    """Shell lines on stdout that point every graph-influence command (and the Neo4j tools)
+    at ``uri``: ``eval "$(make -s neo4j-up)"`` runs them."""
+    print(f"export GRAPH_INFLUENCE_STORE={uri}")
+    print(f"export NEO4J_URI={uri}")
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     state = neo4j_state_dir(args.root)
     pid_file, uri_file, port_file = state / "pid", state / "uri", state / "port"
     pid = _read_pid(pid_file)
     if pid is not None and _is_neo4j_server(pid) and uri_file.is_file():
         _say(f"Neo4j dev server already running (pid {pid}, data in {state / 'dev'})")
-        print(f"NEO4J_URI={uri_file.read_text(encoding='utf-8').strip()}")
+        _print_exports(uri_file.read_text(encoding="utf-8").strip())
         return 0
     if not _jars_ready(state):
         _say(f"fetching the Neo4j 5.26 server jars from Maven Central into {state / 'lib'} "
@@ -1079,15 +1218,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     _say(f"starting Neo4j on {'port ' + str(port) if port else 'a free port'} of 127.0.0.1 "
          f"(data in {state / 'dev'}); waiting up to {args.timeout:.0f} s for it to accept "
          "connections (longer while it recovers from an unclean stop)")
-    server = Neo4jServer(
-        lib,
-        state / "dev",
-        port=port,
-        password=args.password,
-        startup_timeout=args.timeout,
-        keep_data=True,
-        remove_home=False,
-    )
+    server = _dev_server(state, lib, port=port, password=args.password, timeout=args.timeout)
     started = time.monotonic()
     with _still("starting Neo4j", detail=lambda: str(server.recovery)):
         server.start()
@@ -1098,7 +1229,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     recovered = f"; {server.recovery}" if server.recovery.done else ""
     _say(f"Neo4j is ready at {server.uri} (pid {pid}, started in "
          f"{time.monotonic() - started:.1f} s{recovered}); stop it with make neo4j-down")
-    print(f"NEO4J_URI={server.uri}")
+    _print_exports(server.uri)
     return 0
 
 
