@@ -61,10 +61,11 @@ bench: $(VENV)/.bench-installed
 ## neo4j-up: start a local Neo4j 5.26 Community server from Maven Central jars (no Docker),
 ## on the same port as last time (NEO4J_PORT=7687 to choose); says what it is doing (stderr),
 ## then prints export GRAPH_INFLUENCE_STORE=... and export NEO4J_URI=... lines:
-## eval "$(make -s neo4j-up)" (the URI is also in .neo4j/uri)
+## eval "$(make -s neo4j-up)" (the URI is also in .neo4j/uri); GDS=1 adds Open Graph Data
+## Science 2.13 (GPL-3.0, fetched on first use)
 neo4j-up: $(VENV)/.core-installed
 	@echo "neo4j-up: Neo4j 5.26 dev server (jars from Maven Central, data in .neo4j/dev)" >&2
-	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT))
+	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT)) $(if $(GDS),--gds)
 
 ## neo4j-down: stop it (its data stays in .neo4j/dev)
 neo4j-down: $(VENV)/.core-installed

@@ -114,6 +114,25 @@ def neo4j_uri(tmp_path_factory) -> str:
         server.close()
 
 
+@pytest.fixture(scope="session")
+def gds_server(tmp_path_factory):
+    """A second Neo4j server for the session, with Open GDS 2.13 (jars from Maven Central)."""
+    from graph_influence.testing.gds import gds_server as make_gds_server
+    from graph_influence.testing.neo4j_server import MissingToolError
+
+    neo4j_lib()  # skips (or fails in CI) without Java or Maven
+    try:
+        server = make_gds_server(REPO / ".neo4j", base_dir=tmp_path_factory.mktemp("neo4j-gds"),
+                                 pagecache="256m")
+    except MissingToolError as exc:
+        _no_neo4j(str(exc))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 def wipe_neo4j(uri: str) -> None:
     """Delete every node and relationship (schema stays)."""
     from neo4j import GraphDatabase

@@ -1072,11 +1072,24 @@ def _jars_ready(state: Path) -> bool:
     return _jars_complete(state / "lib", stamp)
 
 
+#: In the state folder: present when the development server runs with Open GDS.
+_DEV_GDS_MARKER = "dev-gds"
+
+
 def _dev_server(state: Path, lib: Path, *, port: int | None, password: str | None,
                 timeout: float = 120.0) -> Neo4jServer:
-    """The development server's process on ``<state>/dev`` (not started)."""
-    return Neo4jServer(lib, state / "dev", port=port, password=password,
-                       startup_timeout=timeout, keep_data=True, remove_home=False)
+    """The development server's process on ``<state>/dev`` (not started), with Open GDS when
+    ``up --gds`` asked for it (``<state>/dev-gds``)."""
+    config: dict[str, str] = {}
+    heap = "1g"
+    if (state / _DEV_GDS_MARKER).is_file():
+        from graph_influence.testing.gds import ensure_gds_jars, gds_lib_dir, gds_server_config
+
+        gds = ensure_gds_jars(state, server_lib=lib)
+        config, lib, heap = gds_server_config(gds), gds_lib_dir(lib, gds, state), "2g"
+    return Neo4jServer(lib, state / "dev", port=port, password=password, heap_max=heap,
+                       config=config, startup_timeout=timeout, keep_data=True,
+                       remove_home=False)
 
 
 class DevServer:
@@ -1188,7 +1201,12 @@ def _cmd_up(args: argparse.Namespace) -> int:
     pid_file, uri_file, port_file = state / "pid", state / "uri", state / "port"
     pid = _read_pid(pid_file)
     if pid is not None and _is_neo4j_server(pid) and uri_file.is_file():
-        _say(f"Neo4j dev server already running (pid {pid}, data in {state / 'dev'})")
+        with_gds = (state / _DEV_GDS_MARKER).is_file()
+        _say(f"Neo4j dev server already running (pid {pid}, data in {state / 'dev'}"
+             f"{', with Open GDS' if with_gds else ''})")
+        if args.gds != with_gds:
+            _say(f"  it runs {'with' if with_gds else 'without'} Open GDS: make neo4j-down, "
+                 f"then make neo4j-up{' GDS=1' if args.gds else ''} to change that")
         _print_exports(uri_file.read_text(encoding="utf-8").strip())
         return 0
     if not _jars_ready(state):
@@ -1201,6 +1219,20 @@ def _cmd_up(args: argparse.Namespace) -> int:
              f"{time.monotonic() - started:.0f} s")
     else:
         lib = _ensure_jars_in(state)
+    gds_marker = state / _DEV_GDS_MARKER
+    if args.gds:
+        from graph_influence.testing.gds import ensure_gds_jars
+
+        if not (state / "gds").is_dir():
+            _say(f"fetching Open GDS 2.13 (GPL-3.0, optional) from Maven Central into "
+                 f"{state / 'gds'} (once; about 60 MB)")
+        started = time.monotonic()
+        with _still("fetching the GDS jars"):
+            ensure_gds_jars(state, server_lib=lib)
+        _say(f"Open GDS jars ready ({time.monotonic() - started:.0f} s)")
+        gds_marker.write_text("1\n", encoding="utf-8")
+    else:
+        gds_marker.unlink(missing_ok=True)
     # The port is kept across restarts of the same home (a client's NEO4J_URI stays valid).
     port = args.port
     kept = _read_pid(port_file)  # (an integer in a file, like the pid)
@@ -1227,7 +1259,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
     pid = server.detach()
     pid_file.write_text(f"{pid}\n", encoding="utf-8")
     recovered = f"; {server.recovery}" if server.recovery.done else ""
-    _say(f"Neo4j is ready at {server.uri} (pid {pid}, started in "
+    gds = ", with Open GDS" if args.gds else ""
+    _say(f"Neo4j is ready at {server.uri} (pid {pid}{gds}, started in "
          f"{time.monotonic() - started:.1f} s{recovered}); stop it with make neo4j-down")
     _print_exports(server.uri)
     return 0
@@ -1290,6 +1323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(default: $NEO4J_PASSWORD, else auth disabled)",
     )
     up.add_argument("--timeout", type=float, default=120.0, help="start-up timeout in seconds")
+    up.add_argument("--gds", action="store_true",
+                    help="with Open Graph Data Science 2.13 (GPL-3.0; its jars are fetched "
+                    "from Maven Central on first use), for analyze --engine gds")
     down = sub.add_parser("down", help="stop the dev server (SIGTERM via <state>/pid)")
     down.add_argument("--timeout", type=float, default=60.0, help="seconds before SIGKILL")
     args = parser.parse_args(argv)
