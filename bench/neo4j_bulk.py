@@ -10,7 +10,7 @@ apart. The counts of the two stores are checked to be equal.
 Usage::
 
     python bench/neo4j_bulk.py [--sizes 100000 1000000 10000000] [--bolt-max 1000000]
-                               [--out FILE.json]
+                               [--snapshot ../shared/datasets/higgs-twitter] [--out FILE.json]
 """
 
 from __future__ import annotations
@@ -46,28 +46,35 @@ def load_once(lib: Path, work: Path, snapshot: Path, bulk: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+",
+    parser.add_argument("--sizes", type=int, nargs="*",
                         default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--bolt-max", type=int, default=1_000_000,
                         help="largest size also loaded over Bolt (10M takes ~6-7 minutes)")
+    parser.add_argument("--snapshot", type=Path, action="append", default=[],
+                        help="also a real snapshot (any format load reads), e.g. "
+                        "../shared/datasets/higgs-twitter; loaded both ways")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     lib = ensure_neo4j_jars(find_root())
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for size in args.sizes:
-            snapshot = work / f"synthetic-{size}"
-            generate_snapshot(snapshot, n_edges=size, seed=0)
-            row: dict = {"edges": size, "bulk": load_once(lib, work, snapshot, "always")}
-            if size <= args.bolt_max:
+        inputs: list[tuple[str, int | None]] = [(str(p), None) for p in args.snapshot]
+        inputs += [(f"synthetic-{size}", size) for size in args.sizes]
+        for name, size in inputs:
+            snapshot = Path(name) if size is None else work / name
+            if size is not None:
+                generate_snapshot(snapshot, n_edges=size, seed=0)
+            row: dict = {"snapshot": name, "edges": size,
+                         "bulk": load_once(lib, work, snapshot, "always")}
+            if size is None or size <= args.bolt_max:
                 row["bolt"] = load_once(lib, work, snapshot, "never")
                 assert row["bolt"]["counts"] == row["bulk"]["counts"], row
                 row["store_ratio"] = row["bolt"]["store_s"] / row["bulk"]["store_s"]
                 row["load_ratio"] = row["bolt"]["load_s"] / row["bulk"]["load_s"]
             results.append(row)
             b = row["bulk"]
-            line = (f"{size:>11,} edges: bulk {b['load_s']:.1f} s (store {b['store_s']:.1f} s: "
+            line = (f"{name}: bulk {b['load_s']:.1f} s (store {b['store_s']:.1f} s: "
                     + ", ".join(f"{k.removeprefix('store: ')} {v:.1f}"
                                 for k, v in b["stages_s"].items() if k.startswith("store: "))
                     + ")")

@@ -191,3 +191,17 @@ def test_neo4j_up_after_kill_9_recovers_on_the_same_port(tmp_path, capsys):
             assert session.run("MATCH (k:Kept) RETURN count(k) AS n").single()["n"] == 20000
     finally:
         ns.main(["--root", str(root), "down"])
+
+
+def test_the_gds_pom_is_package_data_and_lists_only_open_gds():
+    from graph_influence.testing.gds import packaged_gds_pom
+
+    pom = packaged_gds_pom()
+    with importlib.resources.as_file(pom) as path:
+        root = ET.parse(path).getroot()
+    groups = {d.findtext("m:groupId", namespaces=POM_NS)
+              for d in root.iterfind("m:dependencies/m:dependency", POM_NS)}
+    assert groups == {"org.neo4j.gds"}  # GPL-3.0 GDS only; the server jars come from pom.xml
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    globs = config["setuptools"]["package-data"]["graph_influence.testing"]
+    assert any(fnmatch.fnmatch("gds-pom.xml", g) for g in globs), globs

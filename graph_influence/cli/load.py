@@ -96,7 +96,7 @@ def load(
                      rich_help_panel=SOCIAL_PANEL, show_default=False),
     ] = None,
     bulk: Annotated[
-        Bulk, typer.Option("--bulk", help="Neo4j: auto imports a snapshot of 200,000+ rows "
+        Bulk, typer.Option("--bulk", help="Neo4j: auto imports a snapshot of 1,000,000+ rows "
                            "into an empty database of a server this machine controls (make "
                            "neo4j-up) offline with neo4j-admin, restarting it; always insists "
                            "(or says why not); never writes over Bolt.",

@@ -112,7 +112,7 @@ logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
 #: See :class:`Neo4jStore` (``bulk_min_rows``); measured in docs/benchmarks.md.
-BULK_MIN_ROWS = 200_000
+BULK_MIN_ROWS = 1_000_000
 #: How long a bulk load waits for the constraints and indexes it creates to come online.
 INDEX_WAIT_S = 3600
 Q_AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
