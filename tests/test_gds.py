@@ -142,3 +142,64 @@ def test_neo4j_up_gds_starts_the_dev_server_with_gds_and_keeps_it_across_a_resta
             capsys.readouterr().err)
     finally:
         ns.main(["--root", str(tmp_path), "down"])
+
+
+@pytest.fixture
+def gds_store(gds_server, monkeypatch):
+    from graph_influence.stores.neo4j_store import Neo4jStore
+
+    from .conftest import wipe_neo4j
+
+    for var in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(var, raising=False)
+    wipe_neo4j(gds_server.uri)
+    with Neo4jStore(gds_server.uri) as store:
+        yield store
+
+
+WALKS = {
+    "default": {},
+    "uniform": {"teleport": "uniform"},
+    "classic": {"teleport": "uniform", "ground_weight": 0.0, "fade": False},
+    "sqrt": {"concave": "sqrt", "follow_weight": 2.0, "ground_weight": 1.0, "half_life": "2d",
+             "type_weights": {"like": 0.0, "reply": 3.0}},
+}
+
+
+@pytest.mark.parametrize("walk", list(WALKS))
+def test_the_walk_computed_in_the_database_is_the_engines(gds_store, walk, tmp_path):
+    """The projection builds the attention graph, ground and teleport from the store's rows on
+    the server; GDS's influence equals the local engine's on the graph view (networkx is the
+    oracle of the engine's PageRank elsewhere)."""
+    import gzip
+
+    from graph_influence.loading import load_snapshot
+    from graph_influence.params import AnalysisParams
+    from graph_influence.sample_data import sample_path
+    from graph_influence.stores.neo4j_gds import gds_walk_influence
+    from graph_influence.walk import walk_of
+
+    from .conftest import shared_dataset
+
+    load_snapshot(gds_store, sample_path(), progress=False)
+    higgs = tmp_path / "higgs-slice" / "higgs-activity_time.txt"  # real ids, times, self-loops
+    higgs.parent.mkdir()
+    with gzip.open(shared_dataset("higgs-twitter", "higgs-activity_time.txt.gz"), "rt") as fh:
+        higgs.write_text("".join(next(fh) for _ in range(20_000)))
+    load_snapshot(gds_store, higgs.parent, progress=False)
+    params = AnalysisParams(**WALKS[walk]).validated()
+    as_of = gds_store.time_range()[1]
+    view = gds_store.graph_view(as_of=as_of, half_life_seconds=params.half_life_seconds)
+    local = walk_of(view, params)
+    expected = pagerank(local.adjacency, alpha=params.damping, **local.pagerank_arguments(),
+                        tol=1e-15, max_iter=10_000).scores
+    uid, influence, projected = gds_walk_influence(gds_store, params, as_of=as_of)
+    assert sorted(uid.tolist()) == sorted(view.uids.tolist())
+    by_uid = dict(zip(uid.tolist(), influence.tolist(), strict=True))
+    got = np.array([by_uid[u] for u in view.uids.tolist()])
+    assert projected["nodes"] >= view.n_users
+    assert _close(expected, got) < 1e-9
+    top = np.argsort(-expected, kind="stable")[:100]
+    assert np.argsort(-got, kind="stable")[:100].tolist() == top.tolist()
+    listed = gds_store._read("CALL gds.graph.list() YIELD graphName RETURN count(*) AS n")
+    assert listed[0]["n"] == 0  # the projection was dropped
