@@ -65,7 +65,7 @@ bench: $(VENV)/.bench-installed
 ## Science 2.13 (GPL-3.0, fetched on first use)
 neo4j-up: $(VENV)/.core-installed
 	@echo "neo4j-up: Neo4j 5.26 dev server (jars from Maven Central, data in .neo4j/dev)" >&2
-	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT)) $(if $(GDS),--gds)
+	@$(PY) -m graph_influence.testing.neo4j_server up $(if $(NEO4J_PORT),--port $(NEO4J_PORT)) $(if $(filter 1 yes true,$(GDS)),--gds)
 
 ## neo4j-down: stop it (its data stays in .neo4j/dev)
 neo4j-down: $(VENV)/.core-installed

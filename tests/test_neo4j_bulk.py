@@ -175,33 +175,68 @@ def test_always_is_refused_by_the_embedded_store(store, snapshot_dir):
 
 
 class _FailingImport:
-    """The real server, whose neo4j-admin import is given a file that does not exist."""
+    """The real server, whose neo4j-admin import is also given a relationship to a node that
+    does not exist: it fails while writing, after the database was overwritten."""
 
-    def __init__(self, server) -> None:
+    def __init__(self, server, bad_file: Path) -> None:
         self.server = server
         self.home = server.home
         self.offline = server.offline
+        self.bad_file = bad_file
 
     def admin(self, *args, **kwargs):
-        self.server.admin(*args, "--nodes=User=/no/such/file.csv", **kwargs)
+        self.server.admin(*args, f"--relationships=FOLLOWS={self.bad_file}", **kwargs)
 
 
-def test_a_failed_import_puts_the_empty_database_back(bulk_store, odd_snapshot):
+def _database_identity(store) -> tuple:
+    row = store._read("CALL db.info() YIELD id, creationDate RETURN id, creationDate")[0]
+    return row["id"], str(row["creationDate"])
+
+
+@pytest.mark.parametrize("mode", ["always", "auto"])
+def test_a_failed_import_puts_the_empty_database_back(bulk_store, odd_snapshot, tmp_path, mode):
     server = bulk_store.server
-    bulk_store.server = _FailingImport(server)
+    bad = tmp_path / "dangling.csv"
+    bad.write_text(":START_ID(User),:END_ID(User)\n0,987654321\n")
+    before = _database_identity(bulk_store)
+    bulk_store.server = _FailingImport(server, bad)
     try:
-        with pytest.raises(StoreError) as caught:
-            load_snapshot(bulk_store, odd_snapshot, progress=False)
+        if mode == "always":
+            with pytest.raises(StoreError) as caught:
+                load_snapshot(bulk_store, odd_snapshot, progress=False, bulk="always")
+            message = str(caught.value)
+            assert message.startswith("the bulk import into ")
+            assert "failed, and the database was put back as it was (empty)" in message
+            assert "neo4j-admin database import failed" in message  # with its own words
+        else:  # auto writes over Bolt instead
+            summary, _ = load_snapshot(bulk_store, odd_snapshot, progress=False)
+            assert not summary.bulk
     finally:
         bulk_store.server = server
-    message = str(caught.value)
-    assert "the bulk import into" in message and "put back as it was (empty)" in message
-    assert "/no/such/file.csv" in message  # neo4j-admin's own words follow
     assert server.running
-    assert bulk_store.counts() == {"users": 0, "follows": 0, "interactions": 0, "posts": 0}
-    assert bulk_store.loads() == []
-    summary, _ = load_snapshot(bulk_store, odd_snapshot, progress=False)
-    assert summary.bulk and bulk_store.counts()["users"] == 5
+    assert _database_identity(bulk_store) == before  # the very database, not a new one
+    if mode == "always":
+        assert bulk_store.counts() == {"users": 0, "follows": 0, "interactions": 0, "posts": 0}
+        assert bulk_store.loads() == []
+        summary, _ = load_snapshot(bulk_store, odd_snapshot, progress=False)
+        assert summary.bulk
+    assert bulk_store.counts() == {"users": 5, "follows": 4, "interactions": 5, "posts": 3}
+
+
+def test_the_lease_is_held_through_the_import_and_released_after(bulk_store, odd_snapshot):
+    seen = []
+
+    def look(name: str) -> None:
+        if name == "store: constraints and indexes":  # after the restart, before completion
+            seen.append(bulk_store._read(
+                "MATCH (w:WriteLock {name: 'store'}) RETURN w.owner AS owner, w.what AS what, "
+                "w.expires_at - timestamp() AS left_ms"))
+
+    summary = bulk_store.write_snapshot(read_input(odd_snapshot), stage=look)
+    assert summary.bulk
+    [[lease]] = seen
+    assert lease["owner"] and lease["what"].startswith("bulk load ") and lease["left_ms"] > 0
+    assert bulk_store._read("MATCH (w:WriteLock) RETURN w.owner AS owner") == [{"owner": None}]
 
 
 def test_a_crash_after_the_import_is_rolled_back_by_the_next_load(bulk_store, odd_snapshot):

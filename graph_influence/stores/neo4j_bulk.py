@@ -35,7 +35,8 @@ from graph_influence.errors import StoreError
 if TYPE_CHECKING:  # pragma: no cover
     from .staging import StagedSnapshot
 
-__all__ = ["ImportPlan", "OfflineServer", "import_offline", "write_import_files"]
+__all__ = ["BulkImportFailed", "ImportPlan", "OfflineServer", "import_offline",
+           "write_import_files"]
 
 
 _IMPORT_TIMEOUT_S = 4 * 3600.0
@@ -70,6 +71,10 @@ class ImportPlan:
         args = ["database", "import", "full", database, "--overwrite-destination=true",
                 "--id-type=integer",
                 "--bad-tolerance=0", f"--report-file={self.folder / 'import.report'}",
+                # the CSV's meaning, stated rather than left to the version's defaults: "" is
+                # an empty string, nothing is null, values are taken as written
+                "--ignore-empty-strings=false", "--trim-strings=false",
+                "--legacy-style-quoting=false",
                 f"--multiline-fields={'true' if self.multiline else 'false'}"]
         args += [f"--nodes={label}={path}" for label, path in self.nodes]
         args += [f"--relationships={kind}={path}" for kind, path in self.relationships]
@@ -86,15 +91,17 @@ def _datetimes(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
 
 
-#: Columns whose values may hold a line break (the rest are keys, types, ids of loads, ...).
-_FREE_TEXT = ("id", "name", "topics", "attributes", "text", "post_id", ":START_ID(User)",
-              ":END_ID(User)")
+#: Columns whose values cannot hold a line break (hex keys, our load ids, formatted times).
+_NO_BREAKS = ("key", "load_id", "ts:datetime", "created_at:datetime", "started_at:datetime",
+              "expires_at:long")
 
 
 def _has_line_break(table: pa.Table) -> bool:
     for name in table.column_names:
         column = table.column(name)
-        if name in _FREE_TEXT and pa.types.is_string(column.type):
+        if name not in _NO_BREAKS and pa.types.is_string(column.type):
+            if name == "type":  # few distinct values: look at those
+                column = pc.unique(column)
             for brk in ("\n", "\r"):
                 if pc.any(pc.match_substring(column, brk)).as_py():
                     return True
@@ -102,7 +109,8 @@ def _has_line_break(table: pa.Table) -> bool:
 
 
 def write_import_files(staged: StagedSnapshot, folder: Path, *, load_id: str, source: str,
-                       format: str, fingerprint: str, started_at: datetime) -> ImportPlan:
+                       format: str, fingerprint: str, started_at: datetime,
+                       lease: dict | None = None) -> ImportPlan:
     """Write the staged snapshot as neo4j-admin CSV files (header on each file's first line).
 
     Parameters
@@ -115,6 +123,10 @@ def write_import_files(staged: StagedSnapshot, folder: Path, *, load_id: str, so
         The ``:Load`` ledger entry.
     started_at : datetime
         When the load started (UTC).
+    lease : dict, optional
+        The store's write lease to bring into the new database (``owner``, ``what``,
+        ``expires_at`` in epoch milliseconds): the writer keeps the store through the
+        restart, the old lease being gone with the overwritten database.
 
     Returns
     -------
@@ -185,8 +197,19 @@ def write_import_files(staged: StagedSnapshot, folder: Path, *, load_id: str, so
             "load_id": same(posts.num_rows),
         })
 
+    def write_lock() -> pa.Table:
+        assert lease is not None
+        return pa.table({
+            ":ID(WriteLock)": pa.array([0], pa.int64()), "name": ["store"],
+            "owner": [lease["owner"]], "what": [lease["what"]],
+            "started_at:datetime": [started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")],
+            "expires_at:long": pa.array([lease["expires_at"]], pa.int64()),
+        })
+
     files = [("node", "User", "users", users), ("node", "Post", "posts", post_nodes),
-             ("node", "Load", "load", ledger), ("rel", "FOLLOWS", "follows", follow_rels),
+             ("node", "Load", "load", ledger),
+             *([("node", "WriteLock", "lease", write_lock)] if lease else []),
+             ("rel", "FOLLOWS", "follows", follow_rels),
              ("rel", "INTERACTED", "interacted", event_rels),
              ("rel", "POSTED", "posted", posted_rels)]
     options = pacsv.WriteOptions(quoting_style="needed")
@@ -213,11 +236,12 @@ def write_import_files(staged: StagedSnapshot, folder: Path, *, load_id: str, so
 @contextlib.contextmanager
 def _kept_aside(home: Path, database: str, tag: str) -> Iterator[None]:
     """Copy the database's store and transaction files aside for the block; put them back if
-    it fails."""
+    it fails (the copy is removed only once it is back, or not needed)."""
     data = home / "data"
     parts = [data / "databases" / database, data / "transactions" / database]
     backup = data / f"bulk-backup-{tag}"
-    shutil.rmtree(backup, ignore_errors=True)
+    for stale in data.glob("bulk-backup-*"):  # of a bulk load killed before it tidied up
+        shutil.rmtree(stale, ignore_errors=True)
     saved = []
     for i, part in enumerate(parts):
         if part.exists():
@@ -230,9 +254,13 @@ def _kept_aside(home: Path, database: str, tag: str) -> Iterator[None]:
             shutil.rmtree(part, ignore_errors=True)
         for i, part in saved:
             shutil.copytree(backup / str(i), part, symlinks=True)
-        raise
-    finally:
         shutil.rmtree(backup, ignore_errors=True)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+class BulkImportFailed(StoreError):
+    """neo4j-admin failed; the database was put back as it was and the server is up."""
 
 
 def import_offline(server: OfflineServer, plan: ImportPlan, database: str, *,
@@ -263,14 +291,27 @@ def import_offline(server: OfflineServer, plan: ImportPlan, database: str, *,
     from graph_influence.testing.neo4j_server import Neo4jServerError
 
     stage("store: stop the server for the import")
+    failed: Neo4jServerError | None = None
     try:
-        with server.offline(), _kept_aside(Path(home), database, plan.folder.name):
-            stage(f"store: neo4j-admin import ({plan.rows:,} rows)")
-            server.admin(*plan.arguments(database), what="neo4j-admin database import",
-                         timeout=_IMPORT_TIMEOUT_S)
+        with server.offline():
+            try:
+                with _kept_aside(Path(home), database, plan.folder.name):
+                    stage(f"store: neo4j-admin import ({plan.rows:,} rows)")
+                    server.admin(*plan.arguments(database), what="neo4j-admin database import",
+                                 timeout=_IMPORT_TIMEOUT_S)
+            except Neo4jServerError as exc:
+                failed = exc  # the database is back as it was; the server starts again
             stage("store: start the server again")
     except Neo4jServerError as exc:
+        happened = ("the bulk import failed and the database was put back as it was (empty)"
+                    if failed else "the bulk import finished")
         raise StoreError(
-            f"the bulk import into {describe} failed, and the database was put back as it "
-            f"was (empty); load again with --bulk never to write over Bolt instead:\n{exc}"
+            f"{happened}, but the server behind {describe} did not start again: {exc}\n"
+            "start it again (make neo4j-up); an imported load that did not complete is rolled "
+            "back by the next load or analyze" + (f"\nthe import's error: {failed}" if failed
+                                                  else "")
         ) from None
+    if failed is not None:
+        raise BulkImportFailed(
+            f"the bulk import into {describe} failed, and the database was put back as it "
+            f"was (empty): {failed}") from None

@@ -19,9 +19,12 @@ value travels as a parameter. Design and measurements: docs/gds-engine-design.md
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from graph_influence.errors import StoreError
 
 from .common import DECAY_CYPHER
 
@@ -39,8 +42,9 @@ __all__ = ["GDS_PAGERANK_CONFIG", "VIRTUAL_TELEPORT", "gds_walk_influence", "wal
 VIRTUAL_TELEPORT = 1 << 50
 VIRTUAL_GROUND = VIRTUAL_TELEPORT + 1
 
-#: GDS's tolerance is an absolute change per node: its default (1e-7, 20 iterations) is 2e-5 off
-#: the converged vector; one thread sums the messages in a fixed order (the same scores twice).
+#: GDS's tolerance is an absolute change per node: its default (1e-7, 20 iterations) is 2e-5 to
+#: 3.5e-5 off the converged vector; one thread sums the messages in a fixed order (the same
+#: scores twice).
 GDS_PAGERANK_CONFIG = {"relationshipWeightProperty": "w", "maxIterations": 1000,
                        "tolerance": 1e-20, "scaler": "NONE", "concurrency": 1}
 
@@ -108,6 +112,8 @@ WITH nodeId, score WHERE nodeId <> $T AND nodeId <> $G
 RETURN collect(gds.util.asNode(nodeId).uid) AS uid, collect(score) AS score
 """
 Q_DROP = "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName"
+Q_HAS_GDS = ("SHOW PROCEDURES YIELD name WHERE name = 'gds.pageRank.stream' "
+             "RETURN count(*) > 0 AS found")
 
 
 def walk_parameters(params: AnalysisParams, *, as_of: datetime | None,
@@ -171,11 +177,15 @@ def gds_walk_influence(store: Neo4jStore, params: AnalysisParams, *,
     if params.teleport == "trust":
         config["sourceNodes"] = [VIRTUAL_TELEPORT]
     virtual = {"T": VIRTUAL_TELEPORT, "G": VIRTUAL_GROUND}
-    with store._translate_errors():
-        try:
-            projected = store._read(Q_PROJECT_WALK, name=name, **virtual, **arguments)[0]
-            row = store._read(Q_STREAM, name=name, config=config, **virtual)[0]
-        finally:
+    if not store._read(Q_HAS_GDS)[0]["found"]:
+        raise StoreError(
+            f"the Neo4j server at {store.url} has no Graph Data Science plugin: start it with "
+            "make neo4j-up GDS=1, or with Docker NEO4J_PLUGINS='[\"graph-data-science\"]'")
+    try:
+        projected = store._read(Q_PROJECT_WALK, name=name, **virtual, **arguments)[0]
+        row = store._read(Q_STREAM, name=name, config=config, **virtual)[0]
+    finally:
+        with contextlib.suppress(StoreError):  # (the error above is the one to see)
             store._read(Q_DROP, name=name)
     uid = np.asarray(row["uid"], dtype=np.int64)
     score = np.asarray(row["score"], dtype=np.float64)

@@ -111,8 +111,12 @@ PAUSE_ENV = "GRAPH_INFLUENCE_TEST_PAUSE_AT"
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
-#: See :class:`Neo4jStore` (``bulk_min_rows``); measured in docs/benchmarks.md.
+#: See :class:`Neo4jStore` (``bulk_min_rows``, input rows); measured in docs/benchmarks.md.
 BULK_MIN_ROWS = 1_000_000
+#: The lease a bulk import brings into the new database: long enough for the import and the
+#: restart, after which it is renewed; a bulk load that dies in between holds the store that
+#: long at most.
+BULK_LEASE_S = 900
 #: How long a bulk load waits for the constraints and indexes it creates to come online.
 INDEX_WAIT_S = 3600
 Q_AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"
@@ -280,7 +284,7 @@ SKIP $i LIMIT 1 RETURN us
 """
 Q_LOAD_STATUS = "MATCH (l:Load {id: $load_id}) RETURN l.status AS status"
 Q_FINISH_LOAD = _FENCE + """
-MATCH (l:Load {id: $load_id})
+MATCH (l:Load {id: $load_id}) WHERE l.status = 'running'
 SET l.status = 'complete', l.finished_at = datetime(), l.report = $report,
     l.ts_min = $ts_min, l.ts_max = $ts_max
 RETURN count(*) AS n
@@ -926,7 +930,8 @@ class Neo4jStore(Store):
             except StoreError:
                 continue  # the writer's own next query reports the lost connection
             if not n:
-                self._lock_lost = True
+                if self._lock_owner == owner and not stop.is_set():
+                    self._lock_lost = True  # (a renewal late from a lock released since: not)
                 return
             self._lock_valid_until = sent + self._lease_margin()
 
@@ -1021,19 +1026,31 @@ class Neo4jStore(Store):
 
     def _bulk_load(self, snapshot: Snapshot, load_id: str, *, stage: STAGE) -> LoadSummary | None:
         """The bulk initial load (:mod:`.neo4j_bulk`), or None when it does not apply and
-        ``bulk`` is ``auto`` (then the caller writes over Bolt)."""
+        ``bulk`` is ``auto`` (then the caller writes over Bolt).
+
+        The write lease is held from the emptiness check to the completed ledger entry: the
+        import brings its own ``(:WriteLock)`` node, owned by this writer (the old one goes
+        with the overwritten database), and the lease is renewed, fenced, just before the
+        server is stopped and just after it is back."""
         import shutil
 
-        from .neo4j_bulk import import_offline, write_import_files
+        from .neo4j_bulk import BulkImportFailed, import_offline, write_import_files
 
         server, why = self._offline_server()
         if server is None and self.bulk == "auto":
             return None
+        rows = sum(t.num_rows for t in snapshot.tables.values())
+        if self.bulk == "auto" and rows < self.bulk_min_rows:
+            return None
         t0 = time.perf_counter()
-        with self._write_lock(f"bulk load {load_id}"):
+        what = f"bulk load {load_id}"
+        with self._write_lock(what):
             self.recover_interrupted_loads(stage=stage)
             if server is not None and self._read(Q_ANY_NODE)[0]["found"]:
                 server, why = None, f"the database behind {self.url} is not empty"
+            if server is not None and "," in str(Path(server.home) / "import"):
+                server, why = None, (f"neo4j-admin reads no file under {server.home}: its "
+                                     "path holds a comma")
             if server is None:
                 if self.bulk == "always":
                     raise StoreError(f"cannot bulk load: {why}; load with --bulk auto or never "
@@ -1041,35 +1058,57 @@ class Neo4jStore(Store):
                 return None
             database = self._read(Q_DATABASE_NAME)[0]["name"]
             staged, reports = self._staged(snapshot, stage)
-            rows = sum(t.num_rows for t in (staged.user_ids, staged.follows, staged.events,
-                                            staged.posts))
-            if self.bulk == "auto" and rows < self.bulk_min_rows:
-                return None
             stage("store: write import files")
-            folder = Path(server.home) / "import" / f"bulk-{load_id}"
+            imports = Path(server.home) / "import"
+            for stale in imports.glob("bulk-*"):  # of a bulk load killed before it tidied up
+                shutil.rmtree(stale, ignore_errors=True)
+            folder = imports / f"bulk-{load_id}"
             try:
                 plan = write_import_files(
                     staged, folder, load_id=load_id, source=snapshot.source,
                     format=snapshot.format, fingerprint=snapshot.fingerprint,
-                    started_at=now_utc())
+                    started_at=now_utc(), lease={
+                        "owner": self._lock_owner, "what": what,
+                        "expires_at": int(time.time() * 1000) + BULK_LEASE_S * 1000})
+                self._renew_lease()  # still ours, right before the server stops
                 import_offline(server, plan, database, stage=stage, describe=self.url)
+            except BulkImportFailed as exc:
+                if self.bulk == "always":
+                    raise
+                logger.warning("warning: %s; writing over Bolt instead", exc)
+                return None
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
-        with self._translate_errors():
-            self.driver.verify_connectivity()
-        stage("store: constraints and indexes")
-        self._ensure_schema()
-        self._write_unfenced(Q_AWAIT_INDEXES, seconds=INDEX_WAIT_S)
-        for table, found in (("users", staged.user_ids), ("follows", staged.follows),
-                             ("interactions", staged.events), ("posts", staged.posts)):
-            reports[table].new = found.num_rows
-        with self._write_lock(f"load {load_id}"):
-            lo, hi = staged.ts_range
-            self._commit(Q_FINISH_LOAD, "load", load_id=load_id,
-                         report=json.dumps({k: vars(v) for k, v in reports.items()}),
-                         ts_min=lo, ts_max=hi)
+            try:
+                with self._translate_errors():
+                    self.driver.verify_connectivity()
+                self._renew_lease()  # the lease the import brought
+                stage("store: constraints and indexes")
+                self._ensure_schema()
+                self._write(Q_AWAIT_INDEXES, seconds=INDEX_WAIT_S)
+                for table, found in (("users", staged.user_ids), ("follows", staged.follows),
+                                     ("interactions", staged.events), ("posts", staged.posts)):
+                    reports[table].new = found.num_rows
+                lo, hi = staged.ts_range
+                self._commit(Q_FINISH_LOAD, "load", load_id=load_id,
+                             report=json.dumps({k: vars(v) for k, v in reports.items()}),
+                             ts_min=lo, ts_max=hi)
+            except KeyboardInterrupt:
+                raise Interrupted(
+                    f"the bulk load {load_id} was imported but not completed: its rows are not "
+                    "counted, and the next load or analyze rolls them back") from None
         return LoadSummary(load_id, snapshot.source, snapshot.format, snapshot.fingerprint,
                            reports, seconds=time.perf_counter() - t0, bulk=True)
+
+    def _renew_lease(self) -> None:
+        """Renew this writer's lease now (fenced: it must still own it), or fail."""
+        sent = time.monotonic()
+        n = self._write_unfenced(Q_RENEW_LOCK, owner=self._lock_owner,
+                                 ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]["n"]
+        if not n:
+            raise StoreError(f"lost the write lock on {self.url} (its lease ran out or another "
+                             "writer took it); nothing more was written — run the command again")
+        self._lock_valid_until, self._lock_lost = sent + self._lease_margin(), False
 
     def _staged(self, snapshot: Snapshot, stage: STAGE):
         """The snapshot deduplicated and keyed, and its reports with the staging counts."""

@@ -1127,7 +1127,8 @@ class DevServer:
         -------
         DevServer or None
             None when no development server runs, it listens elsewhere, or it has
-            authentication on and ``NEO4J_PASSWORD`` is not set.
+            authentication on and ``NEO4J_PASSWORD`` is not set (or ``NEO4J_USERNAME`` names
+            another user than ``neo4j``, whose password sees the restart through).
         """
         state = Path(state) if state is not None else neo4j_state_dir(start=start)
         pid = _read_pid(state / "pid")
@@ -1143,9 +1144,10 @@ class DevServer:
             auth_on = "dbms.security.auth_enabled=true" in conf.read_text(encoding="utf-8")
         except OSError:
             return None
-        if auth_on:
+        if auth_on:  # the restart is checked as user neo4j, with the store's password
             password = os.environ.get("NEO4J_PASSWORD") or None
-            if password is None or len(password) < _MIN_PASSWORD_LENGTH:
+            user = os.environ.get("NEO4J_USERNAME") or "neo4j"
+            if password is None or len(password) < _MIN_PASSWORD_LENGTH or user != "neo4j":
                 return None
         return cls(state, password=password)
 
@@ -1325,7 +1327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     up.add_argument("--timeout", type=float, default=120.0, help="start-up timeout in seconds")
     up.add_argument("--gds", action="store_true",
                     help="with Open Graph Data Science 2.13 (GPL-3.0; its jars are fetched "
-                    "from Maven Central on first use), for analyze --engine gds")
+                    "from Maven Central on first use)")
     down = sub.add_parser("down", help="stop the dev server (SIGTERM via <state>/pid)")
     down.add_argument("--timeout", type=float, default=60.0, help="seconds before SIGKILL")
     args = parser.parse_args(argv)
