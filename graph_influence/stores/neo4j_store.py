@@ -685,8 +685,8 @@ class Neo4jStore(Store):
         other load goes over Bolt. ``always``: bulk, or an error that says why not;
         ``never``: always Bolt.
     bulk_min_rows : int, optional
-        The smallest snapshot (users + follows + events + posts) that ``auto`` imports in
-        bulk: below it the server's restart costs more than the Bolt writes.
+        The smallest snapshot (input rows of every table) that ``auto`` imports in bulk:
+        below it the restart and index builds cost about what the Bolt writes do.
 
     Notes
     -----
@@ -923,17 +923,24 @@ class Neo4jStore(Store):
     def _heartbeat(self, owner: str, stop: threading.Event) -> None:
         """Renew the lease until ``stop``; a renewal that finds another owner marks it lost."""
         while not stop.wait(self.lock_ttl_s / 4):
-            sent = time.monotonic()
             try:
-                n = self._write_unfenced(Q_RENEW_LOCK, owner=owner,
-                                         ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]["n"]
+                renewed = self._renewed(owner)
             except StoreError:
                 continue  # the writer's own next query reports the lost connection
-            if not n:
+            if not renewed:
                 if self._lock_owner == owner and not stop.is_set():
                     self._lock_lost = True  # (a renewal late from a lock released since: not)
                 return
+
+    def _renewed(self, owner: str) -> bool:
+        """Extend ``owner``'s lease (and how long this process may write under it); False if
+        ``owner`` no longer holds it."""
+        sent = time.monotonic()
+        n = self._write_unfenced(Q_RENEW_LOCK, owner=owner,
+                                 ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]["n"]
+        if n:
             self._lock_valid_until = sent + self._lease_margin()
+        return bool(n)
 
     # -- loading -------------------------------------------------------------------------
     def recover_interrupted_loads(self, *, stage: STAGE | None = None) -> list[str]:
@@ -1102,13 +1109,10 @@ class Neo4jStore(Store):
 
     def _renew_lease(self) -> None:
         """Renew this writer's lease now (fenced: it must still own it), or fail."""
-        sent = time.monotonic()
-        n = self._write_unfenced(Q_RENEW_LOCK, owner=self._lock_owner,
-                                 ttl_ms=int(self.lock_ttl_s * 1000))["records"][0]["n"]
-        if not n:
+        if not self._renewed(self._lock_owner):
             raise StoreError(f"lost the write lock on {self.url} (its lease ran out or another "
                              "writer took it); nothing more was written — run the command again")
-        self._lock_valid_until, self._lock_lost = sent + self._lease_margin(), False
+        self._lock_lost = False
 
     def _staged(self, snapshot: Snapshot, stage: STAGE):
         """The snapshot deduplicated and keyed, and its reports with the staging counts."""
