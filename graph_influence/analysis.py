@@ -23,7 +23,7 @@ from graph_influence.algorithms.scaling import Calibration, received_attention, 
 from graph_influence.algorithms.topics import boost_matrix, topic_pagerank
 from graph_influence.errors import GraphInfluenceError
 from graph_influence.graph_view import GraphView
-from graph_influence.params import AnalysisParams, SeedUsers
+from graph_influence.params import AnalysisParams, ParameterError, SeedUsers
 from graph_influence.progress import Stages
 from graph_influence.results import CommunityResults, TopicResults
 from graph_influence.stores import RunRecord, Store
@@ -93,6 +93,7 @@ def analyze(
     progress: bool | None = None,
     seed_users: SeedUsers | Iterable[str] | Mapping[str, float] | None = None,
     warm_start: bool = False,
+    engine: str = "local",
 ) -> AnalysisResult:
     """Compute influence and 0-100 scores for everyone in ``store`` and save them there.
 
@@ -127,6 +128,12 @@ def analyze(
         When an earlier run had exactly this run's PageRank input (graph, user ids, damping,
         teleport), the run starts as that run started, so analysing the same snapshot again
         gives the same scores bit for bit.
+    engine : {"local", "gds"}, optional
+        ``local`` (default): read the graph view and compute here. ``gds``: compute inside
+        the Neo4j server of a Neo4j store with Open GDS (:mod:`graph_influence.analysis_gds`):
+        the same influence, scores and topic influence, communities by GDS's own Louvain or
+        Leiden (recorded as ``gds-louvain``/``gds-leiden``), ``run.extras["engine"]`` saying
+        what ran; no ``warm_start``.
 
     Returns
     -------
@@ -164,6 +171,14 @@ def analyze(
     1.0
     """
     params = (params or AnalysisParams()).validated()
+    if engine != "local":
+        from graph_influence.analysis_gds import ENGINES, analyze_in_gds
+
+        if engine not in ENGINES:
+            raise ParameterError("engine", f"must be one of {', '.join(ENGINES)}, not "
+                                 f"{engine!r}")
+        return analyze_in_gds(store, params, calibration=calibration, progress=progress,
+                              seed_users=seed_users, warm_start=warm_start)
     seeds = None if seed_users is None else SeedUsers.of(seed_users)
     half_life = params.half_life_seconds
     as_of = params.as_of_time
@@ -218,12 +233,7 @@ def analyze(
         stored_params = params.to_record(store_types=view.type_names, as_of=as_of,
                                          calibration_reused=calibration is not None)
         extras = {
-            "n_topics": topic_results.n_topics if topic_results else 0,
-            "topics": list(topic_results.names) if topic_results else [],
-            "topic_iterations_max": int(topic_results.iterations.max())
-            if topic_results else None,
-            "n_communities": community_results.n_communities if community_results else None,
-            "modularity": community_results.modularity if community_results else None,
+            **results_summary(topic_results, community_results),
             # communities that came back in pieces and were split into connected ones
             "communities_split": found.n_split if found is not None else None,
             "score_floor": _score_floor(scores, attended, cal, personalised=seeds is not None),
@@ -248,7 +258,30 @@ def analyze(
         run.timings = dict(stage.timings)
         store.write_run(run, view, pr.scores, scores, rank, topics=topic_results,
                         communities=community_results)
-    frame = pd.DataFrame({"id": view.ids, "influence": pr.scores, "score": scores, "rank": rank})
+    return analysis_result(run, view, pr.scores, scores, rank, cal, topic_results,
+                           community_results, warnings)
+
+
+def results_summary(topics: TopicResults | None,
+                    communities: CommunityResults | None) -> dict:
+    """What a run's ``extras`` say of its topics and communities (both engines)."""
+    return {
+        "n_topics": topics.n_topics if topics else 0,
+        "topics": list(topics.names) if topics else [],
+        "topic_iterations_max": int(topics.iterations.max()) if topics else None,
+        "n_communities": communities.n_communities if communities else None,
+        "modularity": communities.modularity if communities else None,
+    }
+
+
+def analysis_result(run: RunRecord, view: GraphView, influence: np.ndarray,
+                    scores: np.ndarray, rank: np.ndarray, cal: Calibration,
+                    topic_results: TopicResults | None,
+                    community_results: CommunityResults | None,
+                    warnings: list[str]) -> AnalysisResult:
+    """The :class:`AnalysisResult` of a stored run (users ordered by rank, then id)."""
+    frame = pd.DataFrame({"id": view.ids, "influence": influence, "score": scores,
+                          "rank": rank})
     if community_results is not None:
         frame["community"] = community_results.membership
     # users are in id order already: a stable sort on rank gives (rank, id) order
@@ -397,16 +430,25 @@ def _walk_record(walk: Walk, influence: np.ndarray) -> dict:
     """The run's record of its walk: the teleport, the share of reciprocated engaged pairs
     (trust teleport), and the share of the influence that restarts each step through the
     ground weight and the fade (``ground_leak``, ``fade_leak``; 0 in the classic walk)."""
-    record = {"teleport": "seeds" if walk.reciprocated_share is None and walk.teleport
-              is not None else ("uniform" if walk.teleport is None else "trust"),
-              "reciprocated_share": walk.reciprocated_share, "ground_leak": 0.0,
-              "fade_leak": 0.0}
-    extra = walk.extra_out_weight
+    teleport = ("seeds" if walk.reciprocated_share is None and walk.teleport is not None
+                else ("uniform" if walk.teleport is None else "trust"))
+    out = _out_weights(walk.adjacency) if walk.extra_out_weight is not None else None
+    return walk_record(teleport, walk.reciprocated_share, influence, out_weights=out,
+                       extra=walk.extra_out_weight, faded=walk.faded)
+
+
+def walk_record(teleport: str, reciprocated_share: float | None, influence: np.ndarray, *,
+                out_weights: np.ndarray | None, extra: np.ndarray | None,
+                faded: np.ndarray | None) -> dict:
+    """A run's ``extras["walk"]`` from its parts (see ``_walk_record``); the GDS engine builds
+    it from the strengths GDS returns."""
+    record = {"teleport": teleport, "reciprocated_share": reciprocated_share,
+              "ground_leak": 0.0, "fade_leak": 0.0}
     if extra is not None:
-        total = _out_weights(walk.adjacency) + extra
+        total = out_weights + extra
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(total > 0, influence / total, 0.0)
-        faded = walk.faded if walk.faded is not None else np.zeros_like(extra)
+        faded = faded if faded is not None else np.zeros_like(extra)
         record["ground_leak"] = float(share @ (extra - faded))
         record["fade_leak"] = float(share @ faded)
     return record
@@ -453,12 +495,21 @@ def _topic_influence(walk: Walk, signals, params: AnalysisParams,
     result = topic_pagerank(walk.adjacency, signals.affinity, boost=boost,
                             alpha=params.damping, tol=params.tol, max_iter=params.max_iter,
                             dtype=dtype, extra_out_weight=walk.topic_extra_out_weight)
-    score = np.empty_like(result.scores)
-    rank = np.empty(result.scores.shape, dtype=np.int64)
+    return topic_results(signals, result.scores, result.iterations, result.errors, params,
+                         overall)
+
+
+def topic_results(signals, influence: np.ndarray, iterations: np.ndarray, errors: np.ndarray,
+                  params: AnalysisParams, overall: np.ndarray) -> TopicResults:
+    """Every topic's influence (n x T) scaled to 0-100 and ranked (:func:`topic_ranks`), as
+    the store keeps it; the local and the GDS engine both end here."""
+    n_topics = influence.shape[1]
+    score = np.empty_like(influence)
+    rank = np.empty(influence.shape, dtype=np.int64)
     affinity = sp.csc_array(signals.affinity)
 
     def scale_topic(t: int) -> dict:  # vectorised over users; numpy's sorts release the GIL
-        values = np.ascontiguousarray(result.scores[:, t])
+        values = np.ascontiguousarray(influence[:, t])
         score[:, t], cal = scale_scores(values, params.scale)
         rank[:, t] = topic_ranks(values, affinity[:, t], overall, params.topic_rank)
         return {"method": cal.method, "params": cal.params}
@@ -467,8 +518,8 @@ def _topic_influence(walk: Walk, signals, params: AnalysisParams,
         calibrations = list(pool.map(scale_topic, range(n_topics)))
     return TopicResults(
         names=signals.names, users=signals.users, affinity=signals.affinity,
-        influence=result.scores, score=score, rank=rank, iterations=result.iterations,
-        errors=result.errors, calibrations=calibrations, keep=params.topic_keep,
+        influence=influence, score=score, rank=rank, iterations=iterations,
+        errors=errors, calibrations=calibrations, keep=params.topic_keep,
     )
 
 

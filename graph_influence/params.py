@@ -62,6 +62,9 @@ LEGACY_DEFENCES = {"ground_weight": 0.0, "fade": False, "teleport": "uniform"}
 SCALE_CHOICES = ("klout", "percentile", "log", "tweepcred")
 CONCAVE_CHOICES = ("log1p", "sqrt", "linear")
 COMMUNITY_METHOD_CHOICES = ("louvain", "leiden")
+#: Where ``analyze`` computes: ``local`` (the graph view and the engine's own algorithms, any
+#: store) or ``gds`` (inside a Neo4j server with Open GDS: :mod:`graph_influence.analysis_gds`).
+ENGINES = ("local", "gds")
 #: How a topic's leaderboard is ordered: users with an affinity to the topic first (default),
 #: everyone by topic influence, or users with an affinity by lift (topic influence / overall).
 TOPIC_RANK_CHOICES = ("affinity", "all", "lift")

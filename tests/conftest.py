@@ -133,6 +133,18 @@ def gds_server(tmp_path_factory):
         server.close()
 
 
+@pytest.fixture
+def gds_store(gds_server, monkeypatch):
+    """An empty Neo4j store on the GDS server."""
+    from graph_influence.stores.neo4j_store import Neo4jStore
+
+    for var in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(var, raising=False)
+    wipe_neo4j(gds_server.uri)
+    with Neo4jStore(gds_server.uri) as store:
+        yield store
+
+
 def wipe_neo4j(uri: str) -> None:
     """Delete every node and relationship (schema stays)."""
     from neo4j import GraphDatabase

@@ -144,19 +144,6 @@ def test_neo4j_up_gds_starts_the_dev_server_with_gds_and_keeps_it_across_a_resta
         ns.main(["--root", str(tmp_path), "down"])
 
 
-@pytest.fixture
-def gds_store(gds_server, monkeypatch):
-    from graph_influence.stores.neo4j_store import Neo4jStore
-
-    from .conftest import wipe_neo4j
-
-    for var in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
-        monkeypatch.delenv(var, raising=False)
-    wipe_neo4j(gds_server.uri)
-    with Neo4jStore(gds_server.uri) as store:
-        yield store
-
-
 WALKS = {
     "default": {},
     "uniform": {"teleport": "uniform"},

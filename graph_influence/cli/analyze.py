@@ -10,6 +10,7 @@ import typer
 
 from graph_influence.cli.app import app, echo_err, handle_errors
 from graph_influence.cli.options import (
+    Engine,
     FormatOption,
     OutputFormat,
     StoreOption,
@@ -44,6 +45,13 @@ def _cli_parameters() -> list[inspect.Parameter]:
                      "--tol, in fewer iterations on a grown snapshot), or from the teleport "
                      "distribution (the default: bit-identical scores in any store).",
                 rich_help_panel=INFLUENCE_PANEL)]),
+        inspect.Parameter("engine", kw, default=Engine.local, annotation=Annotated[
+            Engine, typer.Option(
+                "--engine",
+                help="Where to compute: local (here, on the graph view; any store) or gds "
+                     "(inside the Neo4j server, with its Graph Data Science plugin: the edges "
+                     "stay there; the same influence, scores and topic influence, GDS's own "
+                     "Louvain/Leiden).", rich_help_panel=INFLUENCE_PANEL)]),
         inspect.Parameter("calibration", kw, default=None, annotation=Annotated[
             Path | None, typer.Option("--calibration", help="Reuse a saved calibration "
                                       "(comparable scores).", rich_help_panel=CALIBRATION_PANEL)]),
@@ -86,19 +94,23 @@ def analyze(**options) -> None:
     limit = options["limit_alias"] or options["limit"]
     with open_store(options["store"]) as st:
         result = run_analysis(st, params, calibration=cal, seed_users=seeds,
-                              warm_start=options["warm_start"])
+                              warm_start=options["warm_start"],
+                              engine=options["engine"].value)
         board = st.top_rows(limit, run_id=result.run_id)
     if save_to and not to_stdout:
         result.calibration.save(save_to)
     for warning in result.warnings:
         echo_err(f"warning: {warning}")
     run = result.run
+    extras = run.extras
+    engine = extras.get("engine") or {}
+    how = (f"computed by Neo4j GDS {engine['gds_version']} in {run.iterations} iterations "
+           f"(change per user < {engine['tolerance']:.0e})" if engine.get("name") == "gds"
+           else f"converged in {run.iterations} iterations (L1 change {run.error:.2e})")
     echo_err(
         f"run {run.run_id}: {run.n_users:,} users, {run.n_edges:,} weighted edges, "
-        f"{run.n_events:,} events as of {run.as_of}; converged in {run.iterations} iterations "
-        f"(L1 change {run.error:.2e})"
+        f"{run.n_events:,} events as of {run.as_of}; {how}"
     )
-    extras = run.extras
     start = extras.get("warm_start") or {}
     if start.get("from_run") is not None:
         echo_err(f"  warm start from run {start['from_run']} ({start['users_new']:,} new users)")
@@ -114,7 +126,8 @@ def analyze(**options) -> None:
         echo_err(f"  {extras['n_topics']} topics (slowest converged in "
                  f"{extras['topic_iterations_max']} iterations)")
     if extras.get("modularity") is not None:
-        echo_err(f"  {extras['n_communities']:,} communities, modularity "
+        by = f" ({engine['community_method']})" if engine.get("community_method") else ""
+        echo_err(f"  {extras['n_communities']:,} communities{by}, modularity "
                  f"{extras['modularity']:.4f}")
     if to_stdout:  # standard output holds one document: the calibration
         import sys

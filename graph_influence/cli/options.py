@@ -24,7 +24,13 @@ from typing import Annotated, Any
 import typer
 
 from graph_influence.formatting import EXPORT_FORMATS, OUTPUT_FORMATS, REPORT_FORMATS
-from graph_influence.params import AnalysisParams, ParamSpec, parse_weight_items, specs
+from graph_influence.params import (
+    ENGINES,
+    AnalysisParams,
+    ParamSpec,
+    parse_weight_items,
+    specs,
+)
 from graph_influence.schema import SNAPSHOT_FORMATS
 from graph_influence.stores.common import BULK_MODES
 
@@ -66,6 +72,7 @@ SnapshotFormat = _enum("SnapshotFormat", SNAPSHOT_FORMATS)
 OnError = _enum("OnError", ("fail", "skip"))
 TsUnit = _enum("TsUnit", ("s", "ms", "us"))
 Bulk = _enum("Bulk", BULK_MODES)
+Engine = _enum("Engine", ENGINES)
 
 #: Where ``--store`` is read from when it is not given, in this order (then the config file).
 #: ``NEO4J_URI`` is the Neo4j driver's and the GDS client's convention.
