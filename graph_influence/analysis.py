@@ -217,10 +217,7 @@ def analyze(
         topic_results = None
         if params.topics:
             stage("topic signals")
-            signals = extract_topic_signals(
-                store.topic_rows(), view, type_weights=params.type_weights,
-                min_users=params.min_topic_users, max_topics=params.max_topics,
-            )
+            signals = topic_signals_of(store, view, params)
             if signals.n_topics:
                 stage(f"topic influence ({signals.n_topics} topics)")
                 topic_results = _topic_influence(walk, signals, params, pr.scores)
@@ -260,6 +257,14 @@ def analyze(
                         communities=community_results)
     return analysis_result(run, view, pr.scores, scores, rank, cal, topic_results,
                            community_results, warnings)
+
+
+def topic_signals_of(store: Store, view: GraphView, params: AnalysisParams):
+    """The run's topic signals from the store's topic rows (both engines)."""
+    return extract_topic_signals(
+        store.topic_rows(), view, type_weights=params.type_weights,
+        min_users=params.min_topic_users, max_topics=params.max_topics,
+    )
 
 
 def results_summary(topics: TopicResults | None,

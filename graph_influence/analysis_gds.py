@@ -45,12 +45,12 @@ from graph_influence.analysis import (
     personalization_of,
     results_summary,
     topic_results,
+    topic_signals_of,
     walk_record,
 )
 from graph_influence.params import ENGINES, AnalysisParams, ParameterError, SeedUsers
 from graph_influence.progress import Stages
 from graph_influence.stores import RunRecord, Store
-from graph_influence.topic_signals import extract_topic_signals
 from graph_influence.walk import Walk
 
 __all__ = ["ENGINES", "analyze_in_gds"]
@@ -112,10 +112,7 @@ def analyze_in_gds(
         signals = None
         if params.topics:
             stage("topic signals")
-            signals = extract_topic_signals(
-                store.topic_rows(), view, type_weights=params.type_weights,
-                min_users=params.min_topic_users, max_topics=params.max_topics,
-            )
+            signals = topic_signals_of(store, view, params)
             if not signals.n_topics:
                 signals = None
         stage("projection")
